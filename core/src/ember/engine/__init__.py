@@ -7,6 +7,7 @@ Example:
     2
 """
 
+from ember.engine.deterministic import DeterministicEngine
 from ember.engine.engine import Engine
 from ember.engine.events import (
     CallableEventWithFilter,
@@ -18,9 +19,18 @@ from ember.engine.events import (
 )
 from ember.engine.handle import RemovableEventHandle
 from ember.engine.state import State
+from ember.engine.supervised import (
+    create_supervised_evaluator,
+    create_supervised_trainer,
+    supervised_evaluation_step,
+    supervised_evaluation_step_amp,
+    supervised_training_step,
+    supervised_training_step_amp,
+)
 
 __all__ = [
     "CallableEventWithFilter",
+    "DeterministicEngine",
     "Engine",
     "EventEnum",
     "EventFilter",
@@ -29,4 +39,10 @@ __all__ = [
     "FilteredEvent",
     "RemovableEventHandle",
     "State",
+    "create_supervised_evaluator",
+    "create_supervised_trainer",
+    "supervised_evaluation_step",
+    "supervised_evaluation_step_amp",
+    "supervised_training_step",
+    "supervised_training_step_amp",
 ]
