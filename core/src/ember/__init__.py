@@ -8,7 +8,18 @@ Example:
     (6, 6)
 """
 
+from typing import Any
+
 from ember._version import __version__
 from ember.engine import Engine, EventEnum, Events, State
 
-__all__ = ["Engine", "EventEnum", "Events", "State", "__version__"]
+__all__ = ["Engine", "EventEnum", "Events", "State", "__version__", "hookimpl", "hookspec"]
+
+
+def __getattr__(name: str) -> Any:
+    # The pluggy markers, without importing the plugin system at ``import ember``.
+    if name in ("hookimpl", "hookspec"):
+        from ember.plugins import markers
+
+        return getattr(markers, name)
+    raise AttributeError(f"module 'ember' has no attribute {name!r}")

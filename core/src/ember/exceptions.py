@@ -11,7 +11,15 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["EmberError", "NotComputableError", "UnknownEventError"]
+__all__ = [
+    "DuplicateNameError",
+    "EmberError",
+    "NotComputableError",
+    "PluginError",
+    "PolicyError",
+    "UnknownEventError",
+    "UnknownNameError",
+]
 
 
 class EmberError(Exception):
@@ -31,3 +39,19 @@ class NotComputableError(EmberError, RuntimeError):
 
 class UnknownEventError(EmberError, ValueError):
     """An event was used with an engine that has not registered it."""
+
+
+class PluginError(EmberError, RuntimeError):
+    """A plugin could not be loaded, or violates the plugin policy, in strict mode."""
+
+
+class PolicyError(EmberError, ValueError):
+    """A plugin policy file or environment variable is malformed; nothing is loaded."""
+
+
+class UnknownNameError(EmberError, LookupError):
+    """No plugin registered the name looked up in a registry."""
+
+
+class DuplicateNameError(EmberError, ValueError):
+    """Two plugins registered the same name in one registry."""

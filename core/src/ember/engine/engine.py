@@ -116,7 +116,10 @@ class Engine:
         self._iteration_calls: tuple[tuple[Callable[..., Any], ...], ...] = ((),) * 4
         self._data_iter: Iterator[Any] | None = None
         self._run_generator: Generator[None, None, None] | None = None
-        self._resume_counter = 0
+        # Plugins may attach to every engine; the first engine created loads the plugins.
+        from ember.plugins.manager import notify_engine_created
+
+        notify_engine_created(self)
 
     # ------------------------------------------------------------------ events and handlers
 

@@ -1,0 +1,75 @@
+"""Real installed distributions for plugin tests: ``*.dist-info`` directories on a temp path.
+
+``make_dist`` writes what pip would (a ``name-version.dist-info`` with ``METADATA`` and
+``entry_points.txt``) plus the plugin's modules next to it, so that discovery reads real entry
+points and the plugin is imported for real.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+
+def make_dist(
+    site: Path,
+    name: str,
+    version: str = "1.0",
+    modules: dict[str, str] | None = None,
+    entry_points: dict[str, str] | None = None,
+    requires: list[str] | None = None,
+) -> Path:
+    """Install distribution ``name`` into directory ``site``; returns its dist-info directory.
+
+    Args:
+        site: a directory that is (or will be) on ``sys.path``.
+        name: the distribution name as written by its author (``Acme_Metrics``).
+        version: its version.
+        modules: ``{"acme_metrics/plugin.py": source}`` files written under ``site``; packages
+            get an ``__init__.py`` when none is given.
+        entry_points: ``{entry point name: "module" or "module:attr"}`` in the group ``ember``.
+        requires: ``Requires-Dist`` lines (``"ember>=0.1"``).
+    """
+    site.mkdir(parents=True, exist_ok=True)
+    for relative, source in (modules or {}).items():
+        path = site / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+        for parent in path.relative_to(site).parents:
+            if str(parent) != "." and not (site / parent / "__init__.py").exists():
+                (site / parent / "__init__.py").write_text("", encoding="utf-8")
+    escaped = name.replace("-", "_").replace(".", "_")
+    info = site / f"{escaped}-{version}.dist-info"
+    info.mkdir()
+    metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    metadata += [f"Requires-Dist: {requirement}" for requirement in requires or []]
+    (info / "METADATA").write_text("\n".join(metadata) + "\n", encoding="utf-8")
+    if entry_points:
+        lines = ["[ember]", *(f"{key} = {value}" for key, value in entry_points.items())]
+        (info / "entry_points.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return info
+
+
+PLUGIN_TEMPLATE = """
+from ember.plugins import hookimpl
+
+@hookimpl
+def ember_register_metrics(register):
+    register({name!r}, "{module}.impl:Metric", summary="test metric")
+"""
+
+
+def simple_plugin(site: Path, dist: str, metric: str, version: str = "1.0") -> Path:
+    """A distribution ``dist`` whose plugin registers metric ``metric`` with a lazy factory."""
+    module = re.sub(r"[-_.]+", "_", dist).lower()
+    return make_dist(
+        site,
+        dist,
+        version,
+        modules={
+            f"{module}/plugin.py": PLUGIN_TEMPLATE.format(name=metric, module=module),
+            f"{module}/impl.py": "class Metric:\n    pass\n",
+        },
+        entry_points={module.split("_", 1)[-1]: f"{module}.plugin"},
+    )
