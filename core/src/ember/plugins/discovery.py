@@ -15,16 +15,27 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from packaging.utils import canonicalize_name
-
-__all__ = ["GROUP", "Candidate", "discover"]
+__all__ = ["GROUP", "Candidate", "canonical_name", "discover"]
 
 GROUP = "ember"
 _SUFFIXES = (".dist-info", ".egg-info")
+
+
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def canonical_name(name: str) -> str:
+    """A distribution name normalised as PEP 503 says (``Ember_Metrics`` → ``ember-metrics``).
+
+    Written out here rather than imported from ``packaging.utils``, whose import costs more than
+    a whole scan of a typical environment.
+    """
+    return _SEPARATORS.sub("-", name.strip()).lower()
 
 
 @dataclass(frozen=True)
@@ -67,7 +78,7 @@ def _name_version(directory: str, metadata_dir: str) -> tuple[str, str | None]:
         version = version.split("-py")[0]
     if not version:
         version = _metadata_version(metadata_dir)
-    return str(canonicalize_name(name)), version or None
+    return canonical_name(name), version or None
 
 
 def _metadata_version(metadata_dir: str) -> str:

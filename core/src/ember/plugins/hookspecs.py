@@ -1,7 +1,7 @@
 """The hooks a plugin implements: the plugin author's reference.
 
 A plugin is a module named by an entry point in the group ``ember``; its functions marked with
-:data:`ember.plugins.hookimpl` and named after a hook below are called by ember. A hook
+``ember.plugins.hookimpl`` and named after a hook below are called by ember. A hook
 implementation may take any subset of the hook's parameters, by name.
 
 Registration hooks are called once per process, when a registry is first used; each receives a
