@@ -33,17 +33,14 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
+from typing import TYPE_CHECKING, Any
 
 from ember.exceptions import PolicyError
+from ember.plugins.discovery import canonical_name
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+
 
 __all__ = [
     "AllowRule",
@@ -61,7 +58,7 @@ _ALLOW_KEYS = {"dist", "version", "required"}
 
 def canonical(name: str) -> str:
     """The canonical form of a distribution name or glob (``Ember_Metrics`` → ``ember-metrics``)."""
-    return str(canonicalize_name(name.strip(), validate=False))
+    return canonical_name(name)
 
 
 def matches(pattern: str, dist: str) -> bool:
@@ -158,7 +155,8 @@ class Policy:
             ):
                 return Decision(
                     False,
-                    f"version {version} is outside {rule.version} ({policy_file.source})",
+                    f"version {version or 'unknown'} is outside {rule.version} "
+                    f"({policy_file.source})",
                     required,
                 )
         if any(matches(pattern, dist) for pattern in self.env_deny):
@@ -185,10 +183,18 @@ def _line_of(text: str, key: str, start: int = 0, end: int | None = None) -> int
     return start + 1
 
 
-def _allow_blocks(text: str) -> list[tuple[int, int]]:
-    """(start, end) line ranges of each ``[[...allow]]`` array-of-tables entry."""
+def _header(name: str, double: bool) -> re.Pattern[str]:
+    """A line that opens table ``name`` (``[name]``, or ``[[name]]`` when ``double``)."""
+    dotted = r"\s*\.\s*".join(re.escape(part) for part in name.split("."))
+    brackets = (r"\[\[", r"\]\]") if double else (r"\[(?!\[)", r"\](?!\])")
+    return re.compile(rf"^\s*{brackets[0]}\s*{dotted}\s*{brackets[1]}")
+
+
+def _allow_blocks(text: str, prefix: str = "") -> list[tuple[int, int]]:
+    """(start, end) line ranges of each ``[[<prefix>allow]]`` array-of-tables entry."""
     lines = text.splitlines()
-    headers = [i for i, line in enumerate(lines) if re.match(r"^\s*\[\[[\w.\s]*allow\s*\]\]", line)]
+    pattern = _header(f"{prefix}allow", double=True)
+    headers = [i for i, line in enumerate(lines) if pattern.match(line)]
     tables = [i for i, line in enumerate(lines) if re.match(r"^\s*\[", line)]
     blocks = []
     for header in headers:
@@ -197,61 +203,90 @@ def _allow_blocks(text: str) -> list[tuple[int, int]]:
     return blocks
 
 
+def _table_region(text: str, table_path: tuple[str, ...]) -> tuple[int, int]:
+    """(start, end) lines holding the keys of the policy table itself (not its sub-tables)."""
+    lines = text.splitlines()
+    tables = [i for i, line in enumerate(lines) if re.match(r"^\s*\[", line)]
+    if not table_path:
+        return 0, tables[0] if tables else len(lines)
+    pattern = _header(".".join(table_path), double=False)
+    header = next((i for i in tables if pattern.match(lines[i])), None)
+    if header is None:  # written with dotted keys or an inline table: search the whole file
+        return 0, len(lines)
+    following = [t for t in tables if t > header]
+    return header, following[0] if following else len(lines)
+
+
 class _Reader:
     """Validates a policy table, raising PolicyError with file and line."""
 
-    def __init__(self, text: str, source: str) -> None:
+    def __init__(self, text: str, source: str, table_path: tuple[str, ...] = ()) -> None:
         self.text = text
         self.source = source
+        self.prefix = "".join(f"{part}." for part in table_path)
+        self.region = _table_region(text, table_path)
+
+    def line(self, key: str) -> int:
+        """The line of the policy table's own ``key`` (``key = ...``, or a ``[key]`` header)."""
+        start, end = self.region
+        lines = self.text.splitlines()
+        assignment = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number in range(start, end):
+            if assignment.match(lines[number]):
+                return number + 1
+        for double in (False, True):
+            header = _header(f"{self.prefix}{key}", double)
+            for number, text in enumerate(lines):
+                if header.match(text):
+                    return number + 1
+        return start + 1
 
     def fail(self, line: int, message: str) -> PolicyError:
         return PolicyError(f"{self.source}:{line}: {message}")
 
     def bool_(
-        self, table: Mapping[str, Any], key: str, default: bool, block: tuple[int, int]
+        self, table: Mapping[str, Any], key: str, default: bool, block: tuple[int, int] | None
     ) -> bool:
         value = table.get(key, default)
         if not isinstance(value, bool):
-            line = _line_of(self.text, key, *block)
+            line = self.line(key) if block is None else _line_of(self.text, key, *block)
             raise self.fail(line, f"{key} should be true or false, got {value!r}")
         return value
 
     def read(self, table: Mapping[str, Any]) -> PolicyFile:
-        whole = (0, len(self.text.splitlines()))
         unknown = sorted(set(table) - _KEYS)
         if unknown:
             raise self.fail(
-                _line_of(self.text, unknown[0]),
+                self.line(unknown[0]),
                 f"unknown key {unknown[0]!r}; expected one of {sorted(_KEYS)}",
             )
         on_error = table.get("on_error", "warn")
         if on_error not in ("warn", "fail"):
             raise self.fail(
-                _line_of(self.text, "on_error"),
+                self.line("on_error"),
                 f'on_error should be "warn" or "fail", got {on_error!r}',
             )
         deny = table.get("deny", [])
         if not isinstance(deny, list) or not all(isinstance(d, str) and d for d in deny):
             raise self.fail(
-                _line_of(self.text, "deny"),
+                self.line("deny"),
                 f"deny should be a list of distribution names, got {deny!r}",
             )
         allow = table.get("allow", [])
         if not isinstance(allow, list) or not all(isinstance(a, dict) for a in allow):
             raise self.fail(
-                _line_of(self.text, "allow"),
+                self.line("allow"),
                 "allow should be an array of tables ([[allow]] entries with dist = ...)",
             )
-        blocks = _allow_blocks(self.text)
-        rules = tuple(
-            self.rule(entry, blocks[i] if i < len(blocks) else whole)
-            for i, entry in enumerate(allow)
-        )
+        blocks = _allow_blocks(self.text, self.prefix)
+        if len(blocks) != len(allow):  # inline tables: errors point at the allow = line
+            blocks = [(self.line("allow") - 1, self.region[1])] * len(allow)
+        rules = tuple(self.rule(entry, block) for entry, block in zip(allow, blocks, strict=True))
         return PolicyFile(
             source=self.source,
-            autoload=self.bool_(table, "autoload", True, whole),
+            autoload=self.bool_(table, "autoload", True, None),
             on_error=on_error,
-            locked=self.bool_(table, "locked", False, whole),
+            locked=self.bool_(table, "locked", False, None),
             deny=tuple(canonical(d) for d in deny),
             allow=rules,
         )
@@ -273,15 +308,31 @@ class _Reader:
         if version is not None:
             try:
                 if not isinstance(version, str):
-                    raise InvalidSpecifier(repr(version))
-                specifier = SpecifierSet(version)
-            except InvalidSpecifier:
+                    raise TypeError(repr(version))
+                specifier = _specifier_set(version)
+            except (TypeError, ValueError):
                 raise self.fail(
                     _line_of(self.text, "version", *block),
                     f'version should be a PEP 440 specifier such as ">=0.1,<1", got {version!r}',
                 ) from None
         required = self.bool_(entry, "required", False, block)
         return AllowRule(canonical(dist), specifier, required)
+
+
+def _toml() -> Any:
+    """The TOML parser, imported only when a policy file exists."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    return tomllib
+
+
+def _specifier_set(text: str) -> SpecifierSet:
+    """A PEP 440 specifier set; packaging is imported only when a policy holds a version."""
+    from packaging.specifiers import SpecifierSet
+
+    return SpecifierSet(text)
 
 
 def parse_policy(text: str, source: str, table_path: tuple[str, ...] = ()) -> PolicyFile:
@@ -295,16 +346,17 @@ def parse_policy(text: str, source: str, table_path: tuple[str, ...] = ()) -> Po
         ember.exceptions.PolicyError: p.toml:1: on_error should be "warn" or "fail", got 'loud'
     """
     try:
-        document: Any = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+        document: Any = _toml().loads(text)
+    except _toml().TOMLDecodeError as error:
         match = re.search(r"line (\d+)", str(error))
-        line = match.group(1) if match else "?"
+        # "at end of document": the error is on the last line
+        line = match.group(1) if match else str(max(len(text.splitlines()), 1))
         raise PolicyError(f"{source}:{line}: not valid TOML: {error}") from None
     for key in table_path:
-        document = document.get(key, {})
+        document = document.get(key, {}) if isinstance(document, dict) else None
     if not isinstance(document, dict):
         raise PolicyError(f"{source}:1: [{'.'.join(table_path)}] should be a table")
-    return _Reader(text, source).read(document)
+    return _Reader(text, source, table_path).read(document)
 
 
 def site_policy_path() -> Path:
@@ -312,21 +364,40 @@ def site_policy_path() -> Path:
     return Path(sys.prefix) / "etc" / "ember" / "plugins.toml"
 
 
-def _read_file(path: Path, table_path: tuple[str, ...] = ()) -> PolicyFile:
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
         raise PolicyError(f"{path}: cannot read the plugin policy: {error}") from None
-    return parse_policy(text, str(path), table_path)
+
+
+def _read_file(path: Path, table_path: tuple[str, ...] = ()) -> PolicyFile:
+    return parse_policy(_read_text(path), str(path), table_path)
+
+
+_PROJECT_TABLE = ("tool", "ember", "plugins")
+
+
+def _has_project_table(text: str) -> bool:
+    """Whether a pyproject defines ``tool.ember.plugins`` (a header, dotted keys or inline)."""
+    if "ember" not in text or "plugins" not in text:
+        return False
+    try:
+        document = _toml().loads(text)
+    except _toml().TOMLDecodeError:
+        return True  # it may hold a policy: parse_policy fails closed with the TOML error
+    tool = document.get("tool")
+    ember = tool.get("ember") if isinstance(tool, dict) else None
+    return isinstance(ember, dict) and "plugins" in ember
 
 
 def _project_policy(cwd: Path) -> PolicyFile | None:
     for directory in (cwd, *cwd.parents):
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file():
-            text = pyproject.read_text(encoding="utf-8")
-            if re.search(r"^\s*\[+\s*tool\.ember\.plugins", text, re.MULTILINE):
-                return parse_policy(text, str(pyproject), ("tool", "ember", "plugins"))
+            text = _read_text(pyproject)
+            if _has_project_table(text):
+                return parse_policy(text, str(pyproject), _PROJECT_TABLE)
             return None
     return None
 
