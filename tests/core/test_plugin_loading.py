@@ -238,3 +238,11 @@ def test_trace_shows_loading_and_hook_calls(site: Path) -> None:
     assert "loaded metrics (acme-metrics 1.0)" in stderr
     quiet = run_python(code, site).stderr
     assert "acme-metrics" not in quiet
+
+
+def test_a_host_that_failed_to_load_keeps_failing_instead_of_serving_empty(site: Path) -> None:
+    text = '[[allow]]\ndist = "needed"\nrequired = true\n'
+    host = PluginHost(policy=Policy(files=(parse_policy(text, "c.toml"),)), path=[str(site)])
+    for _ in range(2):
+        with pytest.raises(PluginError, match=r"is required by c\.toml"):
+            host.registry("metrics")

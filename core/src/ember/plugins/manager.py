@@ -118,6 +118,7 @@ class PluginHost:
         self.registries = {kind: Registry(kind) for kind in KINDS}
         self.records: list[PluginRecord] = []
         self.loaded = False
+        self._failure: Exception | None = None
         self._lock = threading.RLock()
         if _trace_enabled():
             _enable_trace(self.pm)
@@ -133,18 +134,25 @@ class PluginHost:
     def load(self) -> None:
         """Discover and load the allowed plugins once; later calls do nothing."""
         with self._lock:
+            if self._failure is not None:
+                # Fail closed: a host whose loading failed never serves a partial registry.
+                raise self._failure
             if self.loaded:
                 return
             self.loaded = True
-            policy = self.policy = self.policy if self.policy is not None else load_policy()
-            candidates = discover(self.path) if self.autoload else []
-            for candidate in candidates:
-                decision = policy.decide(candidate.dist, candidate.version)
-                if not decision.allowed:
-                    self._record(candidate, "blocked", decision.reason)
-                    continue
-                self._load_one(candidate, strict=policy.strict or decision.required)
-            self._check_required(policy)
+            try:
+                policy = self.policy = self.policy if self.policy is not None else load_policy()
+                candidates = discover(self.path) if self.autoload else []
+                for candidate in candidates:
+                    decision = policy.decide(candidate.dist, candidate.version)
+                    if not decision.allowed:
+                        self._record(candidate, "blocked", decision.reason)
+                        continue
+                    self._load_one(candidate, strict=policy.strict or decision.required)
+                self._check_required(policy)
+            except Exception as error:
+                self._failure = error
+                raise
 
     def add_plugin(self, plugin: Any, dist: str = "<runtime>", version: str | None = None) -> None:
         """Register a plugin object or module by hand, as if it came from an entry point.
