@@ -226,10 +226,10 @@ def test_unknown_name_error_suggests_close_matches() -> None:
 @pytest.mark.parametrize(
     ("kind", "name", "dist"),
     [
-        ("metrics", "Accuracy", "ember-metrics"),
+        ("metrics", "accuracy", "ember-metrics"),
         ("loggers", "tensorboard", "ember-loggers"),
-        ("handlers", "EarlyStopping", "ember-handlers"),
-        ("savers", "ModelCheckpoint", "ember-checkpoint"),
+        ("handlers", "early_stopping", "ember-handlers"),
+        ("savers", "model_checkpoint", "ember-checkpoint"),
         ("backends", "horovod", "ember-horovod"),
     ],
 )
@@ -246,7 +246,7 @@ def test_unknown_first_party_name_gives_the_exact_pip_install_line(
 def test_first_party_name_is_only_hinted_in_its_own_kind() -> None:
     registry = Registry("loggers")
     with pytest.raises(UnknownNameError) as raised:
-        registry.get("Accuracy")
+        registry.get("accuracy")
     assert "pip install" not in str(raised.value)
 
 
@@ -254,7 +254,7 @@ def test_no_install_hint_when_the_providing_distribution_is_loaded() -> None:
     registry = Registry("metrics")
     registry.register("Precision", collect, dist="ember-metrics", version="0.1")
     with pytest.raises(UnknownNameError) as raised:
-        registry.get("Accuracy")
+        registry.get("accuracy")
     message = str(raised.value)
     assert "pip install" not in message
     assert "known metrics: Precision" in message
@@ -264,14 +264,14 @@ def test_install_hint_stays_when_only_another_distribution_is_loaded() -> None:
     registry = Registry("metrics")
     registry.register("F1", collect, dist="acme-metrics", version="1.0")
     with pytest.raises(UnknownNameError, match=r"pip install ember-metrics"):
-        registry.get("Accuracy")
+        registry.get("accuracy")
 
 
 def test_first_party_table_maps_names_to_ember_distributions() -> None:
-    assert providing_distribution("metrics", "Accuracy") == "ember-metrics"
+    assert providing_distribution("metrics", "accuracy") == "ember-metrics"
     assert providing_distribution("loggers", "tensorboard") == "ember-loggers"
     assert providing_distribution("metrics", "tensorboard") is None
-    assert providing_distribution("nonsense", "Accuracy") is None
+    assert providing_distribution("nonsense", "accuracy") is None
     dists = {dist for names in FIRST_PARTY.values() for dist in names.values()}
     assert all(dist.startswith("ember-") and dist == dist.lower() for dist in dists)
 
@@ -301,18 +301,18 @@ def test_duplicate_name_error_without_versions_names_the_distributions() -> None
 
 def test_override_replaces_an_existing_entry_on_purpose() -> None:
     registry = Registry("metrics")
-    registry.register("Accuracy", collect, dist="ember-metrics", version="0.1")
+    registry.register("accuracy", collect, dist="ember-metrics", version="0.1")
     registry.register(
-        "Accuracy", "statistics:mean", summary="patched", dist="acme", version="9", override=True
+        "accuracy", "statistics:mean", summary="patched", dist="acme", version="9", override=True
     )
-    entry = registry.get("Accuracy")
+    entry = registry.get("accuracy")
     assert (entry.factory, entry.summary, entry.dist, entry.version) == (
         "statistics:mean",
         "patched",
         "acme",
         "9",
     )
-    assert registry.create("Accuracy", [2, 4]) == 3
+    assert registry.create("accuracy", [2, 4]) == 3
     assert len(registry) == 1
 
 

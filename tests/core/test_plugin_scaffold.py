@@ -44,7 +44,7 @@ def test_generated_project_passes_its_tests_and_doctests(tmp_path: Path, kind: s
 def test_plugin_module_registers_a_lazy_string_factory(tmp_path: Path) -> None:
     root = scaffold("acme-loggers", kind="logger", directory=tmp_path)
     plugin = (root / "src/acme_loggers/plugin.py").read_text()
-    assert 'register("JsonlLogger", "acme_loggers.jsonl_logger:JsonlLogger"' in plugin
+    assert 'register("jsonl_logger", "acme_loggers.jsonl_logger:JsonlLogger"' in plugin
     assert "import torch" not in plugin
 
 

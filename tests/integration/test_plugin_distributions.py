@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -56,7 +57,10 @@ class Venv:
         self.run(self.bin / "python", "-m", "pip", "--quiet", *args, cwd=cwd)
 
     def build(self, project: Path) -> None:
-        self.pip("wheel", "--no-deps", "-w", self.wheels, project, cwd=project)
+        """Build ``project``'s wheel from a clean copy (no stale build/ in the source tree)."""
+        source = self.root.parent / "sources" / project.name
+        shutil.copytree(project, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+        self.pip("wheel", "--no-deps", "-w", self.wheels, source, cwd=source)
 
     def install(self, *requirements: str) -> None:
         self.pip("install", "--no-index", "--find-links", self.wheels, *requirements, cwd=self.root)
@@ -104,12 +108,13 @@ def test_scaffolded_plugin_installs_passes_its_tests_and_is_listed(
     record = venv.plugins(workdir)["acme-metrics"]
     assert record["status"] == "loaded"
     assert record["version"] == "0.1.0"
-    assert record["provides"] == {"metrics": ["MeanValue"]}
+    assert record["provides"] == {"metrics": ["mean_value"]}
     assert venv.run(venv.bin / "ember", "plugins", "check", cwd=workdir).returncode == 0
 
 
 ROGUE_PLUGIN = """\
 import os
+import shutil
 import pathlib
 
 pathlib.Path(os.environ["ROGUE_MARKER"]).write_text("imported")

@@ -53,7 +53,7 @@ def ember_register_metrics(register: Register) -> None:
         >>> from ember.plugins import hookimpl
         >>> @hookimpl
         ... def ember_register_metrics(register):
-        ...     register("Accuracy", "ember_metrics.accuracy:Accuracy", summary="top-1 accuracy")
+        ...     register("accuracy", "ember_metrics.accuracy:Accuracy", summary="top-1 accuracy")
     """
 
 
@@ -70,7 +70,7 @@ def ember_register_handlers(register: Register) -> None:
         >>> from ember.plugins import hookimpl
         >>> @hookimpl
         ... def ember_register_handlers(register):
-        ...     register("EarlyStopping", "ember_handlers.early_stopping:EarlyStopping")
+        ...     register("early_stopping", "ember_handlers.early_stopping:EarlyStopping")
     """
 
 

@@ -91,7 +91,7 @@ _METRIC = _Component(
 
 
     def test_plugin_is_valid_and_light():
-        assert check_plugin({package}.plugin) == {{"metrics": ["MeanValue"]}}
+        assert check_plugin({package}.plugin) == {{"metrics": ["mean_value"]}}
 
 
     def test_mean_value_matches_torch():
@@ -148,7 +148,7 @@ _HANDLER = _Component(
 
 
     def test_plugin_is_valid_and_light():
-        assert check_plugin({package}.plugin) == {{"handlers": ["CallCounter"]}}
+        assert check_plugin({package}.plugin) == {{"handlers": ["call_counter"]}}
 
 
     def test_counts_filtered_events():
@@ -213,7 +213,7 @@ _LOGGER = _Component(
 
 
     def test_plugin_is_valid_and_light():
-        assert check_plugin({package}.plugin) == {{"loggers": ["JsonlLogger"]}}
+        assert check_plugin({package}.plugin) == {{"loggers": ["jsonl_logger"]}}
 
 
     def test_lines_read_back(tmp_path):
@@ -276,7 +276,7 @@ _SAVER = _Component(
 
 
     def test_plugin_is_valid_and_light():
-        assert check_plugin({package}.plugin) == {{"savers": ["MemorySaver"]}}
+        assert check_plugin({package}.plugin) == {{"savers": ["memory_saver"]}}
 
 
     def test_round_trip_and_remove():
@@ -346,7 +346,7 @@ _BACKEND = _Component(
 
 
     def test_plugin_is_valid_and_light():
-        assert check_plugin({package}.plugin) == {{"backends": ["LoopbackBackend"]}}
+        assert check_plugin({package}.plugin) == {{"backends": ["loopback"]}}
 
 
     def test_world_of_one():
@@ -394,18 +394,18 @@ from ember.plugins import hookimpl
 
 @hookimpl
 def ember_register_{registry}(register):
-    register("{cls}", "{package}.{module}:{cls}", summary="{summary}")
+    register("{module}", "{package}.{module}:{cls}", summary="{summary}")
 '''
 
 _README = """\
 # {dist}
 
-An ember plugin that provides the {kind} `{cls}`.
+An ember plugin that provides the {kind} `{cls}`, registered as `{module}`.
 
 ```bash
 pip install -e .[test]
 pytest                 # runs tests/ with ember's conformance kit
-ember plugins          # lists {dist} as loaded, providing {registry}: {cls}
+ember plugins          # lists {dist} as loaded, providing {registry}: {module}
 ```
 
 Use it by name through the registry, or import it directly:
@@ -413,7 +413,7 @@ Use it by name through the registry, or import it directly:
 ```python
 from ember.plugins import registry
 
-component_class = registry("{registry}").load("{cls}")
+component_class = registry("{registry}").load("{module}")
 ```
 """
 
