@@ -59,6 +59,10 @@ def tests(session: nox.Session) -> None:
     """Install the core and every plugin, then run the whole test suite."""
     _install(session, "./core", *_plugins(), *EXTRAS["test"])
     session.run("pytest", "tests", *session.posargs)
+    sources = [str(path.relative_to(ROOT)) for path in sorted(ROOT.glob("plugins/*/src"))]
+    if sources:
+        # The docstring examples of every plugin are tests too.
+        session.run("pytest", "--doctest-modules", *sources)
 
 
 @nox.session(python=PYTHON)
@@ -66,6 +70,8 @@ def core(session: nox.Session) -> None:
     """Install the core alone and run its tests: the core must work with no plugin installed."""
     _install(session, "./core", *EXTRAS["test"])
     session.run("pytest", "tests/core", *session.posargs)
+    # The docstring examples of the core are tests too.
+    session.run("pytest", "--doctest-modules", "core/src/ember")
 
 
 @nox.session(python=PYTHON)
