@@ -73,3 +73,32 @@ def simple_plugin(site: Path, dist: str, metric: str, version: str = "1.0") -> P
         },
         entry_points={module.split("_", 1)[-1]: f"{module}.plugin"},
     )
+
+
+def isolated_path(shadow: Path) -> list[str]:
+    """An import path with everything installed here except the installed ember plugins.
+
+    For subprocesses run with ``python -S``: ``shadow`` gets a symbolic link to every entry of
+    this interpreter's site-packages except the metadata of distributions that declare an
+    ``ember`` entry point (ember-metrics and other real plugins), so that a test sees only the
+    plugins it installs itself. The directory holding ``ember`` comes first, for editable
+    installs whose ``.pth`` files ``-S`` skips.
+    """
+    import site as site_module
+
+    import ember
+
+    if not shadow.exists():
+        shadow.mkdir(parents=True)
+        for directory in map(Path, site_module.getsitepackages()):
+            if not directory.is_dir():
+                continue
+            for entry in directory.iterdir():
+                entry_points = entry / "entry_points.txt"
+                if entry_points.is_file() and "[ember]" in entry_points.read_text("utf-8"):
+                    continue
+                link = shadow / entry.name
+                if not link.exists():
+                    link.symlink_to(entry)
+    ember_root = Path(ember.__file__).resolve().parent.parent
+    return [str(ember_root), str(shadow)]

@@ -12,12 +12,13 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
-from plugin_dists import make_dist, simple_plugin
+from plugin_dists import isolated_path, make_dist, simple_plugin
 
 import ember
 from ember.cli import main
@@ -25,15 +26,16 @@ from ember.plugins import reset_plugins
 
 
 def run_ember(*args: str, site: Path, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """``python -m ember *args`` with only ``site`` added to the path and ``env`` set."""
+    """``python -S -m ember *args`` seeing the plugins of ``site`` and no other, with ``env``."""
     environ = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith("EMBER_") and key != "PYTHONPATH"
     }
-    environ.update(PYTHONPATH=str(site), **env)
+    path = [str(site), *isolated_path(Path(tempfile.gettempdir()) / f"ember-shadow-{os.getpid()}")]
+    environ.update(PYTHONPATH=os.pathsep.join(path), **env)
     return subprocess.run(
-        [sys.executable, "-m", "ember", *args],
+        [sys.executable, "-S", "-m", "ember", *args],
         cwd=cwd,
         env=environ,
         capture_output=True,

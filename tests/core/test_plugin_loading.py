@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from plugin_dists import make_dist, simple_plugin
+from plugin_dists import isolated_path, make_dist, simple_plugin
 
 from ember.engine import Engine
 from ember.exceptions import DuplicateNameError, PluginError
@@ -203,9 +203,11 @@ def test_engine_created_hook_runs_for_every_engine(monkeypatch: pytest.MonkeyPat
 
 
 def run_python(code: str, site: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONPATH": str(site), **env}
+    """Run ``code`` seeing the plugins installed in ``site`` and no other installed plugin."""
+    path = [str(site), *isolated_path(site.parent / "shadow")]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path), **env}
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-S", "-c", code],
         capture_output=True,
         text=True,
         env=environment,

@@ -43,28 +43,42 @@ def _describe(handler: Any) -> str:
 
 
 def takes_engine(
-    handler: Call, event_name: Any, engine: Engine, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> bool:
-    """Whether ``handler`` is called with the engine first; raise if it accepts neither form."""
+    handler: Call,
+    event_name: Any,
+    engine: Engine,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    event_args: tuple[Any, ...] = (),
+    optional_event_args: bool = False,
+) -> tuple[bool, bool]:
+    """How ``handler`` is called: ``(with the engine first, with the event's arguments)``.
+
+    The forms tried, in order: ``(engine, *event_args, *args)``, then without the event's
+    arguments when they are optional, then the same without the engine. Raises ``ValueError``
+    naming the handler and the event when none fits.
+    """
     try:
         signature = inspect.signature(handler)
     except (TypeError, ValueError):
-        return True  # builtins without a signature: call them the way Ignite documents
-    try:
-        signature.bind(engine, *args, **kwargs)
-        return True
-    except TypeError:
-        pass
-    try:
-        signature.bind(*args, **kwargs)
-        return False
-    except TypeError as error:
-        shown = ", ".join(["engine", *(repr(a) for a in args), *(f"{k}=..." for k in kwargs)])
-        raise ValueError(
-            f"Handler {_describe(handler)} cannot be attached to {event_name!r}: it takes "
-            f"parameters {list(signature.parameters)} but would be called with ({shown}) "
-            f"or without the engine ({error})"
-        ) from None
+        return True, True  # builtins without a signature: call them the way Ignite documents
+    forms = [(True, True), (True, False), (False, True), (False, False)]
+    for with_engine, with_event_args in forms:
+        if not with_event_args and not optional_event_args:
+            continue
+        positional = (*((engine,) if with_engine else ()), *(event_args if with_event_args else ()))
+        try:
+            signature.bind(*positional, *args, **kwargs)
+        except TypeError:
+            continue
+        return with_engine, with_event_args
+    shown = ", ".join(
+        ["engine", *(repr(a) for a in (*event_args, *args)), *(f"{k}=..." for k in kwargs)]
+    )
+    raise ValueError(
+        f"Handler {_describe(handler)} cannot be attached to {event_name!r}: it takes "
+        f"parameters {list(signature.parameters)} but would be called with ({shown}) "
+        "or without the engine"
+    )
 
 
 def bind_handler(
@@ -74,10 +88,19 @@ def bind_handler(
     kwargs: dict[str, Any],
     counter_attr: str | None,
     event_filter: EventFilter | None,
+    with_event_args: bool = True,
 ) -> Call:
     """The callable fired as ``call(engine, *event_args)`` for one registration."""
     call: Call
-    if with_engine and not args and not kwargs:
+    if not with_event_args:
+
+        def call(engine: Engine, *event_args: Any) -> None:
+            if with_engine:
+                handler(engine, *args, **kwargs)
+            else:
+                handler(*args, **kwargs)
+
+    elif with_engine and not args and not kwargs:
         call = handler
     elif with_engine:
 

@@ -22,6 +22,10 @@ __all__ = ["Engine"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# A library never writes to stderr by itself: without this, logging's last-resort handler prints
+# the engine's error message when the application has not configured logging.
+logging.getLogger("ember.engine").addHandler(logging.NullHandler())
+
 _ITERATION_EVENTS = (
     Events.GET_BATCH_STARTED,
     Events.GET_BATCH_COMPLETED,
@@ -35,6 +39,8 @@ _EVENT_ARGS: dict[Any, tuple[Any, ...]] = {
     Events.EXCEPTION_RAISED: (Exception(),),
     Events.TERMINATE_SINGLE_EPOCH: (0,),
 }
+# Events whose extra arguments a handler may leave out (the iteration within the epoch).
+_OPTIONAL_EVENT_ARGS = frozenset({Events.TERMINATE_SINGLE_EPOCH})
 
 
 class _Terminate(Exception):
@@ -210,8 +216,15 @@ class Engine:
         if not callable(handler):
             raise TypeError(f"add_event_handler: handler should be callable, got {handler!r}")
         event, event_filter = self._split_event(event_name)
-        event_args = _EVENT_ARGS.get(event, ())
-        with_engine = takes_engine(handler, event, self, (*event_args, *args), kwargs)
+        with_engine, with_event_args = takes_engine(
+            handler,
+            event,
+            self,
+            args,
+            kwargs,
+            event_args=_EVENT_ARGS.get(event, ()),
+            optional_event_args=event in _OPTIONAL_EVENT_ARGS,
+        )
         counter_attr = None
         if event_filter is not None:
             counter_attr = self.state.event_to_attr.get(event)
@@ -220,7 +233,9 @@ class Engine:
                     f"add_event_handler: {event!r} has no state counter to filter on; register "
                     f"it with register_events(..., event_to_attr={{{event!r}: 'counter_name'}})"
                 )
-        call = bind_handler(handler, with_engine, args, kwargs, counter_attr, event_filter)
+        call = bind_handler(
+            handler, with_engine, args, kwargs, counter_attr, event_filter, with_event_args
+        )
         self._handlers.setdefault(event, []).append(HandlerEntry(handler, call, args, kwargs))
         self._rebuild_calls(event)
         self.logger.debug("added handler %r for event %r", handler, event)
@@ -460,7 +475,8 @@ class Engine:
             {'epoch_length': 3, 'iteration': 6, 'max_epochs': 2}
         """
         state = self.state
-        bound = "max_epochs" if state.max_epochs is not None else "max_iters"
+        # A max_iters run also has a max_epochs derived from it: saving that would overrun.
+        bound = "max_iters" if state.max_iters is not None else "max_epochs"
         keys = [*self._state_dict_all_req_keys, "iteration", bound, *self.state_dict_user_keys]
         return {key: getattr(state, key) for key in keys}
 
@@ -559,6 +575,9 @@ class Engine:
             ("max_iters", max_iters),
         ):
             _check_count(name, value)
+        # Checked first: a resumed run would otherwise apply max_epochs and drop max_iters silently.
+        if max_iters is not None and max_epochs is not None:
+            raise ValueError("run: max_iters and max_epochs are mutually exclusive; give one")
         state = self.state
         if state.max_epochs is not None or state.max_iters is not None:
             if max_epochs is not None:
@@ -585,8 +604,6 @@ class Engine:
                 epoch_length = _data_length(data)
                 if epoch_length is not None and epoch_length < 1:
                     raise ValueError("run: data is empty; provide at least one batch")
-            if max_iters is not None and max_epochs is not None:
-                raise ValueError("run: max_iters and max_epochs are mutually exclusive; give one")
             if max_iters is None and max_epochs is None:
                 max_epochs = 1
             if max_iters is not None and epoch_length is not None:
@@ -751,7 +768,12 @@ class Engine:
                         call(self)
                     if self._stop_requested:
                         yield from self._check_stop(in_epoch=True)
-                state.output = process(self, batch)
+                try:
+                    state.output = process(self, batch)
+                except BaseException:
+                    # This iteration did not happen: a run resumed from this state redoes it.
+                    state.iteration -= 1
+                    raise
                 self.last_event_name = iteration_completed
                 for call in itc:
                     call(self)

@@ -45,11 +45,12 @@ class CallableEventWithFilter:
     Calling an event with one filter argument returns a :class:`FilteredEvent`; ``|`` stacks events
     into an :class:`EventsList`. The filter arguments:
 
-    - ``every=n``: occurrences whose counter is a multiple of ``n``; may be combined with
-      ``before`` and ``after``.
+    - ``every=n``: occurrences whose counter is a multiple of ``n``. Combined with ``before`` /
+      ``after``, every ``n``-th occurrence inside the window counted from its first one
+      (``after + 1``), as in PyTorch-Ignite: ``every=5, after=8, before=25`` fires on 9, 14, 19, 24.
     - ``once=n`` or ``once=[n, m, ...]``: only the occurrences with those counters.
-    - ``before=n`` / ``after=n``: counters strictly below ``n`` / strictly above ``n`` (both may
-      be given).
+    - ``before=n`` / ``after=n``: counters strictly below ``n`` / strictly above ``n`` (``after``
+      defaults to 0; both may be given).
     - ``event_filter=f``: any callable ``f(engine, counter) -> bool``.
 
     The counter is the state attribute the engine maps the event to: ``epoch`` for the epoch
@@ -138,12 +139,12 @@ def _build_filter(
             )
         return event_filter
     upper = float("inf") if before is None else _check_positive("before", before, 0)
-    lower = float("-inf") if after is None else _check_positive("after", after, 0)
+    lower = 0 if after is None else _check_positive("after", after, 0)
     if every is not None:
         step = _check_positive("every", every, 1)
-        if step == 1 and not bounded:
-            return None
-        return lambda engine, counter: counter % step == 0 and lower < counter < upper
+        if not bounded:
+            return None if step == 1 else lambda engine, counter: counter % step == 0
+        return lambda engine, counter: lower < counter < upper and (counter - lower - 1) % step == 0
     if once is not None:
         if not isinstance(once, Collection):
             target = _check_positive("once", once, 1)

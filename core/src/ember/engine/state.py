@@ -29,7 +29,7 @@ class State:
         iteration: iterations run so far, over all epochs (the first iteration is 1).
         epoch: the current epoch (the first epoch is 1; 0 before the run starts).
         epoch_length: iterations per epoch; ``None`` until known for data without ``len``.
-        max_epochs: epochs to run, or ``None`` when the run is bounded by ``max_iters``.
+        max_epochs: epochs to run (derived from ``max_iters`` when the run is bounded by it).
         max_iters: iterations to run, when given to :meth:`Engine.run` instead of ``max_epochs``.
         output: what the process function returned for the last batch.
         batch: the batch being processed.
