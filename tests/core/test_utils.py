@@ -328,3 +328,25 @@ def test_setup_logger_does_not_print(logger_name: str, capsys: pytest.CaptureFix
     setup_logger(logger_name, stream=io.StringIO())
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", "")
+
+
+def test_setup_logger_configures_ember_loggers_after_an_engine_exists() -> None:
+    import io
+    import logging
+
+    from ember.engine import Engine
+    from ember.utils import setup_logger
+
+    Engine(lambda engine, batch: None).run([0])  # creates the engine loggers
+    for name in ("ember.engine", "ember.engine.Engine"):
+        buffer = io.StringIO()
+        logger = setup_logger(name, stream=buffer, format="%(name)s %(message)s")
+        try:
+            logger.propagate = False
+            logger.info("configured")
+            assert buffer.getvalue() == f"{name} configured\n"
+        finally:
+            for handler in list(logger.handlers):
+                if not isinstance(handler, logging.NullHandler):
+                    logger.removeHandler(handler)
+            logger.propagate = True

@@ -77,8 +77,10 @@ def setup_logger(
         >>> buffer.getvalue()
         'WARNING careful\\n'
     """
-    existed = name is None or name in logging.root.manager.loggerDict
     logger = logging.getLogger(name)
+    # Configured already: a logger with a real handler (the placeholder entries logging keeps
+    # for parents of used loggers, and ember's own NullHandlers, do not count).
+    existed = any(not isinstance(h, logging.NullHandler) for h in logger.handlers)
     rank = _current_rank() if distributed_rank is None else distributed_rank
 
     if rank > 0 or reset:
