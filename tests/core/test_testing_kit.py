@@ -15,7 +15,7 @@ from sklearn.metrics import accuracy_score, mean_absolute_error
 
 from ember.engine import Engine
 from ember.exceptions import NotComputableError
-from ember.metric import Metric
+from ember.metric import Metric, reinit__is_reduced, sync_all_reduce
 from ember.plugins import PluginHost, hookimpl, registry
 from ember.testing import check_metric, check_plugin, concatenate, tmp_plugin
 
@@ -201,3 +201,35 @@ def test_tmp_plugin_on_an_explicit_host() -> None:
         assert "Greet" in host.registry("handlers")
     assert "Greet" not in host.registry("handlers")
     assert host.pm.get_plugins() == set()
+
+
+class LocalSum(Sum):
+    """Forgets to reduce across processes: each rank reports its own half."""
+
+    def compute(self) -> float:
+        if self._count == 0:
+            raise NotComputableError("LocalSum needs data")
+        return float(self._total)
+
+
+class ReducedSum(Sum):
+    """Sum with its accumulators reduced across processes."""
+
+    @reinit__is_reduced
+    def reset(self) -> None:
+        super().reset()
+
+    @reinit__is_reduced
+    def update(self, output: torch.Tensor) -> None:
+        super().update(output)
+
+    @sync_all_reduce("_total", "_count")
+    def compute(self) -> float:
+        return super().compute()
+
+
+@pytest.mark.slow
+def test_two_process_check_passes_a_reduced_metric_and_catches_a_local_one() -> None:
+    check_metric(ReducedSum, SUM_BATCHES, distributed=True)
+    with pytest.raises(AssertionError, match="on rank 0 of 2 gloo processes"):
+        check_metric(LocalSum, SUM_BATCHES, distributed=True)

@@ -67,12 +67,40 @@ def _run(metric: Metric, batches: Sequence[Any]) -> Any:
     return metric.compute()
 
 
+def _distributed_worker(
+    local_rank: int, factory: Callable[[], Metric], batches: Sequence[Any], out: str
+) -> None:
+    """One rank of the two-process check: update with every other batch, compute, save."""
+    import ember.distributed as idist
+
+    metric = factory()
+    metric.reset()
+    for batch in batches[idist.get_rank() :: idist.get_world_size()]:
+        metric.update(batch)
+    value = metric.compute()
+    torch.save(value, f"{out}.{idist.get_rank()}")
+
+
+def _two_process_values(factory: Callable[[], Metric], batches: Sequence[Any]) -> list[Any]:
+    import tempfile
+
+    import ember.distributed as idist
+
+    with tempfile.TemporaryDirectory() as directory:
+        out = f"{directory}/value"
+        idist.spawn(
+            "gloo", _distributed_worker, args=(factory, list(batches), out), nproc_per_node=2
+        )
+        return [torch.load(f"{out}.{rank}", weights_only=False) for rank in range(2)]
+
+
 def check_metric(
     factory: Callable[[], Metric],
     batches: Sequence[Any],
     reference: Callable[[Any], Any] | None = None,
     rtol: float = 1e-5,
     atol: float = 1e-8,
+    distributed: bool = False,
 ) -> None:
     """Check that ``factory()`` builds a metric honouring the protocol; raise AssertionError if not.
 
@@ -82,12 +110,16 @@ def check_metric(
     raises again); ``state_dict``/``load_state_dict`` round trip into a fresh metric; deep copy
     and pickle of an updated metric compute the same value; attached to an
     :class:`~ember.engine.Engine` whose process function returns each batch, the epoch's value
-    equals the manual loop.
+    equals the manual loop. With ``distributed=True``, two gloo processes, each updating with
+    every other batch, both compute the value one process computes over all batches (this
+    spawns two processes, a few seconds; ``factory`` and the batches must be picklable and
+    ``factory`` importable).
 
     Args:
         factory: builds a fresh metric (a class or a ``functools.partial``).
         batches: outputs to feed to ``update``, at least one.
         reference: an independent implementation, called on all batches joined.
+        distributed: also run the two-process check (needs at least two batches).
         rtol: relative tolerance of the comparisons.
         atol: absolute tolerance of the comparisons.
     """
@@ -136,3 +168,10 @@ def check_metric(
         return engine.run(list(batches), max_epochs=1).metrics["value"]
 
     same("attached to an Engine", value, attached)
+
+    if distributed:
+        if len(batches) < 2:
+            raise ValueError("check_metric: distributed=True needs at least two batches")
+        ranks = _two_process_values(factory, batches)
+        for rank, rank_value in enumerate(ranks):
+            same(f"on rank {rank} of 2 gloo processes", value, lambda v=rank_value: v)
