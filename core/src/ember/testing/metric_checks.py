@@ -174,4 +174,6 @@ def check_metric(
             raise ValueError("check_metric: distributed=True needs at least two batches")
         ranks = _two_process_values(factory, batches)
         for rank, rank_value in enumerate(ranks):
-            same(f"on rank {rank} of 2 gloo processes", value, lambda v=rank_value: v)
+            assert_values_close(
+                rank_value, value, f"{name} on rank {rank} of 2 gloo processes", rtol, atol
+            )
