@@ -81,8 +81,8 @@ def isolated_path(shadow: Path) -> list[str]:
     For subprocesses run with ``python -S``: ``shadow`` gets a symbolic link to every entry of
     this interpreter's site-packages except the metadata of distributions that declare an
     ``ember`` entry point (ember-metrics and other real plugins), so that a test sees only the
-    plugins it installs itself. The directory holding ``ember`` comes first, for editable
-    installs whose ``.pth`` files ``-S`` skips.
+    plugins it installs itself. For an editable install (whose ``.pth`` files ``-S`` skips) the
+    source directory holding ``ember`` comes first.
     """
     import site as site_module
 
@@ -101,4 +101,7 @@ def isolated_path(shadow: Path) -> list[str]:
                 if not link.exists():
                     link.symlink_to(entry)
     ember_root = Path(ember.__file__).resolve().parent.parent
+    site_dirs = {Path(d).resolve() for d in site_module.getsitepackages()}
+    if ember_root in site_dirs:  # a regular install: the shadow links it already
+        return [str(shadow)]
     return [str(ember_root), str(shadow)]
