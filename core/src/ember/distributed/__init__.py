@@ -3,7 +3,9 @@
 It keeps PyTorch-Ignite's ``ignite.distributed`` names, so that ``import ember.distributed as
 idist`` reads like Ignite code: rank and world helpers, collectives that also take numbers and
 strings, :class:`Parallel` and :func:`spawn` to launch, :func:`one_rank_only` and
-:func:`one_rank_first`. Without a back-end everything works in one process (rank 0 of 1).
+:func:`one_rank_first`; :func:`auto_model`, :func:`auto_optim` and :func:`auto_dataloader` to
+adapt training objects to the configuration. Without a back-end everything works in one process
+(rank 0 of 1).
 
 Example:
     >>> import torch
@@ -16,6 +18,12 @@ from typing import Any
 
 import torch.distributed as _dist
 
+from ember.distributed.auto import (
+    DistributedProxySampler,
+    auto_dataloader,
+    auto_model,
+    auto_optim,
+)
 from ember.distributed.launcher import Parallel
 from ember.distributed.models.base import ComputationModel
 from ember.distributed.utils import (
@@ -51,10 +59,14 @@ has_native_dist_support: bool = _dist.is_available()
 
 __all__ = [
     "ComputationModel",
+    "DistributedProxySampler",
     "Parallel",
     "all_gather",
     "all_gather_tensors_with_shapes",
     "all_reduce",
+    "auto_dataloader",
+    "auto_model",
+    "auto_optim",
     "available_backends",
     "backend",
     "barrier",
