@@ -27,4 +27,5 @@ def test_two_process_example_reports_each_epoch_once_and_learns() -> None:
     assert [int(m.group(1)) for m in epochs if m] == [1, 2, 3]
     accuracies = [float(m.group(3)) for m in epochs if m]
     assert accuracies[-1] > 0.8
-    assert "Spawn function" in result.stderr and "End of run" in result.stderr
+    assert "Spawn function" in result.stderr
+    assert "End of run" in result.stderr
