@@ -1,11 +1,12 @@
 """all_reduce on two gloo processes: ember.distributed next to torch.distributed itself.
 
 Two payloads: a metric's state (three scalars in one tensor, what ``sync_all_reduce`` sends)
-and a 1 MB float32 tensor. Each process alternates blocks of ember and torch calls on the same
-tensors so that both see the same machine state; rank 0 reports the median over the blocks.
+and a 1 MB float32 tensor. Each process alternates ember and torch call by call on the same
+tensor (and which of the two goes first), so both see the same machine state even on a busy
+two-core machine; rank 0 reports the median time per call of each.
 
-    python benchmarks/distributed_collectives.py            # 2 000 small / 200 large calls x 7
-    python benchmarks/distributed_collectives.py --quick    # 200 / 20 calls x 3
+    python benchmarks/distributed_collectives.py            # 10 000 small / 1 000 large pairs
+    python benchmarks/distributed_collectives.py --quick    # 400 / 40 pairs
 """
 
 from __future__ import annotations
@@ -22,15 +23,24 @@ from _report import header, parse_args, table, verdict
 TARGET_RATIO = 1.1  # ember / torch.distributed per all_reduce
 
 
-def _time(call: object, tensor: torch.Tensor, calls: int) -> float:
+def _interleaved(ember_call: object, torch_call: object, tensor: torch.Tensor, calls: int):
+    """Per-call times of both sides, alternating call by call (and which side goes first)."""
+    ember_ns, torch_ns = [], []
+    clock = time.perf_counter_ns
     dist.barrier()
-    start = time.perf_counter()
-    for _ in range(calls):
-        call(tensor)  # type: ignore[operator]
-    return (time.perf_counter() - start) / calls
+    for i in range(calls):
+        first, second = (ember_call, torch_call) if i % 2 else (torch_call, ember_call)
+        t0 = clock()
+        first(tensor)  # type: ignore[operator]
+        t1 = clock()
+        second(tensor)  # type: ignore[operator]
+        t2 = clock()
+        (ember_ns if i % 2 else torch_ns).append(t1 - t0)
+        (torch_ns if i % 2 else ember_ns).append(t2 - t1)
+    return ember_ns, torch_ns
 
 
-def _worker(local_rank: int, small_calls: int, large_calls: int, blocks: int, out: str) -> None:
+def _worker(local_rank: int, small_calls: int, large_calls: int, out: str) -> None:
     import ember.distributed as idist
 
     payloads = {
@@ -39,26 +49,22 @@ def _worker(local_rank: int, small_calls: int, large_calls: int, blocks: int, ou
     }
     results = {}
     for name, (tensor, calls) in payloads.items():
-        ember_times, torch_times = [], []
-        _time(dist.all_reduce, tensor, max(calls // 10, 1))  # warm up the connection
-        for _ in range(blocks):
-            ember_times.append(_time(idist.all_reduce, tensor, calls))
-            torch_times.append(_time(dist.all_reduce, tensor, calls))
-        results[name] = (statistics.median(ember_times), statistics.median(torch_times))
+        _interleaved(idist.all_reduce, dist.all_reduce, tensor, max(calls // 10, 1))  # warm up
+        ember_ns, torch_ns = _interleaved(idist.all_reduce, dist.all_reduce, tensor, calls)
+        results[name] = (statistics.median(ember_ns) / 1e9, statistics.median(torch_ns) / 1e9)
     if idist.get_rank() == 0:
         torch.save(results, out)
 
 
 def main() -> None:
     args = parse_args(__doc__ or "")
-    blocks = args.repeats or (3 if args.quick else 7)
-    small, large = (200, 20) if args.quick else (2000, 200)
+    small, large = (400, 40) if args.quick else (10_000, 1_000)
     import ember.distributed as idist
 
     header("all_reduce on 2 gloo processes: ember.distributed vs torch.distributed")
     with tempfile.TemporaryDirectory() as directory:
         out = str(Path(directory) / "results.pt")
-        idist.spawn("gloo", _worker, args=(small, large, blocks, out), nproc_per_node=2)
+        idist.spawn("gloo", _worker, args=(small, large, out), nproc_per_node=2)
         results = torch.load(out, weights_only=False)
     rows = []
     for name, (ember_s, torch_s) in results.items():
