@@ -17,7 +17,13 @@ from ember.engine import Engine
 from ember.exceptions import NotComputableError
 from ember.metric import Metric, reinit__is_reduced, sync_all_reduce
 from ember.plugins import PluginHost, hookimpl, registry
-from ember.testing import check_metric, check_plugin, concatenate, tmp_plugin
+from ember.testing import (
+    check_metric,
+    check_metrics_distributed,
+    check_plugin,
+    concatenate,
+    tmp_plugin,
+)
 
 
 def classification_batches() -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -233,3 +239,34 @@ def test_two_process_check_passes_a_reduced_metric_and_catches_a_local_one() -> 
     check_metric(ReducedSum, SUM_BATCHES, distributed=True)
     with pytest.raises(AssertionError, match="on rank 0 of 2 gloo processes"):
         check_metric(LocalSum, SUM_BATCHES, distributed=True)
+
+
+class UpdateFails(Sum):
+    """Raises in update, to show that one broken case does not hide the others."""
+
+    def update(self, output: torch.Tensor) -> None:
+        raise RuntimeError("update is broken")
+
+
+@pytest.mark.slow
+def test_many_metrics_are_checked_in_one_pair_of_processes() -> None:
+    check_metrics_distributed({"reduced": (ReducedSum, SUM_BATCHES)})
+    with pytest.raises(AssertionError) as caught:
+        check_metrics_distributed(
+            {
+                "reduced": (ReducedSum, SUM_BATCHES),
+                "local": (LocalSum, SUM_BATCHES),
+                "broken": (UpdateFails, SUM_BATCHES),
+            }
+        )
+    report = str(caught.value)
+    assert report.startswith("3 two-process check(s) failed")  # local on both ranks, broken
+    assert "local on rank 0 of 2" in report
+    assert "local on rank 1 of 2" in report
+    assert "broken: one process over all batches raised RuntimeError: update is broken" in report
+    assert "reduced" not in report
+
+
+def test_the_many_metric_check_needs_two_batches_per_case() -> None:
+    with pytest.raises(ValueError, match="case 'one' has 1 batch"):
+        check_metrics_distributed({"one": (ReducedSum, SUM_BATCHES[:1])})

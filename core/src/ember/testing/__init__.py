@@ -4,7 +4,12 @@ Example:
     >>> from ember.testing import check_metric, check_plugin, tmp_plugin
 """
 
-from ember.testing.metric_checks import assert_values_close, check_metric, concatenate
+from ember.testing.metric_checks import (
+    assert_values_close,
+    check_metric,
+    check_metrics_distributed,
+    concatenate,
+)
 from ember.testing.plugin_checks import HEAVY_MODULES, check_plugin
 from ember.testing.temporary import tmp_plugin
 
@@ -12,6 +17,7 @@ __all__ = [
     "HEAVY_MODULES",
     "assert_values_close",
     "check_metric",
+    "check_metrics_distributed",
     "check_plugin",
     "concatenate",
     "tmp_plugin",

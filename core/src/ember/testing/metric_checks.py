@@ -24,7 +24,7 @@ from ember.engine import Engine
 from ember.exceptions import NotComputableError
 from ember.metric import Metric
 
-__all__ = ["assert_values_close", "check_metric", "concatenate"]
+__all__ = ["assert_values_close", "check_metric", "check_metrics_distributed", "concatenate"]
 
 
 def concatenate(batches: Sequence[Any]) -> Any:
@@ -67,31 +67,99 @@ def _run(metric: Metric, batches: Sequence[Any]) -> Any:
     return metric.compute()
 
 
-def _distributed_worker(
-    local_rank: int, factory: Callable[[], Metric], batches: Sequence[Any], out: str
-) -> None:
-    """One rank of the two-process check: update with every other batch, compute, save."""
+Case = tuple[Callable[[], Metric], Sequence[Any]]
+
+
+class _Failed:
+    """What a case raised, carried back from a worker process."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _value_or_error(factory: Callable[[], Metric], batches: Sequence[Any]) -> Any:
+    try:
+        metric = factory()
+        metric.reset()
+        for batch in batches:
+            metric.update(batch)
+        return metric.compute()
+    except Exception as error:  # reported per case by the caller
+        return _Failed(f"{type(error).__name__}: {error}")
+
+
+def _distributed_worker(local_rank: int, cases: dict[str, Case], out: str) -> None:
+    """One rank of the two-process check: update each case with every other batch, compute."""
     import ember.distributed as idist
 
-    metric = factory()
-    metric.reset()
-    for batch in batches[idist.get_rank() :: idist.get_world_size()]:
-        metric.update(batch)
-    value = metric.compute()
-    torch.save(value, f"{out}.{idist.get_rank()}")
+    rank, world = idist.get_rank(), idist.get_world_size()
+    values = {
+        name: _value_or_error(factory, batches[rank::world])
+        for name, (factory, batches) in cases.items()
+    }
+    torch.save(values, f"{out}.{rank}")
 
 
-def _two_process_values(factory: Callable[[], Metric], batches: Sequence[Any]) -> list[Any]:
+def _two_process_values(cases: dict[str, Case]) -> list[dict[str, Any]]:
     import tempfile
 
     import ember.distributed as idist
 
     with tempfile.TemporaryDirectory() as directory:
-        out = f"{directory}/value"
-        idist.spawn(
-            "gloo", _distributed_worker, args=(factory, list(batches), out), nproc_per_node=2
-        )
+        out = f"{directory}/values"
+        idist.spawn("gloo", _distributed_worker, args=(cases, out), nproc_per_node=2)
         return [torch.load(f"{out}.{rank}", weights_only=False) for rank in range(2)]
+
+
+def check_metrics_distributed(
+    cases: Mapping[str, Case], rtol: float = 1e-5, atol: float = 1e-8
+) -> None:
+    """Check many metrics' two-process synchronisation with one pair of gloo processes.
+
+    ``cases`` maps a name to ``(factory, batches)``. Two processes are spawned once; in them,
+    rank ``r`` updates each case's metric with ``batches[r::2]`` and computes. Every rank must
+    get the value this process computes over all batches. Raises ``AssertionError`` listing
+    every case that differs or raised, so one broken metric does not hide the others.
+    Factories and batches must be picklable (classes or ``functools.partial``, no lambdas).
+
+    Example (a test module of a plugin)::
+
+        import functools
+        from ember.testing import check_metrics_distributed
+        from my_plugin.total import Total
+
+        def test_every_metric_syncs():
+            batches = [torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([4.0])]
+            check_metrics_distributed({"total": (Total, batches)})
+    """
+    checked: dict[str, Case] = {}
+    for name, (factory, batches) in cases.items():
+        if len(batches) < 2:
+            raise ValueError(
+                f"check_metrics_distributed: case {name!r} has {len(batches)} batch(es); "
+                "expected at least two, so that each process gets one"
+            )
+        checked[name] = (factory, list(batches))
+    ranks = _two_process_values(checked)
+    problems = []
+    for name, (factory, batches) in checked.items():
+        expected = _value_or_error(factory, batches)
+        if isinstance(expected, _Failed):
+            problems.append(f"{name}: one process over all batches raised {expected.message}")
+            continue
+        for rank, values in enumerate(ranks):
+            got = values[name]
+            if isinstance(got, _Failed):
+                problems.append(f"{name}: rank {rank} of 2 gloo processes raised {got.message}")
+                continue
+            try:
+                assert_values_close(got, expected, f"{name} on rank {rank} of 2", rtol, atol)
+            except AssertionError as error:
+                problems.append(str(error).splitlines()[0])
+    if problems:
+        raise AssertionError(
+            f"{len(problems)} two-process check(s) failed:\n" + "\n".join(problems)
+        )
 
 
 def check_metric(
@@ -172,8 +240,13 @@ def check_metric(
     if distributed:
         if len(batches) < 2:
             raise ValueError("check_metric: distributed=True needs at least two batches")
-        ranks = _two_process_values(factory, batches)
-        for rank, rank_value in enumerate(ranks):
+        ranks = _two_process_values({name: (factory, list(batches))})
+        for rank, values in enumerate(ranks):
+            rank_value = values[name]
+            if isinstance(rank_value, _Failed):
+                raise AssertionError(
+                    f"{name} on rank {rank} of 2 gloo processes raised {rank_value.message}"
+                )
             assert_values_close(
                 rank_value, value, f"{name} on rank {rank} of 2 gloo processes", rtol, atol
             )
