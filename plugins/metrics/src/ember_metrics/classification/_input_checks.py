@@ -31,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +45,7 @@ __all__ = [
     "check_class_indices",
     "check_no_nan",
     "check_same_input_type",
+    "checked_on_host",
     "clear_deferred_checks",
     "detach_pair",
     "detect_input_type",
@@ -78,6 +80,13 @@ def detach_pair(owner: str, output: Any) -> tuple[torch.Tensor, torch.Tensor]:
         >>> y_pred.requires_grad, y.shape
         (False, torch.Size([2]))
     """
+    if type(output) is tuple and len(output) == 2:  # the common case, without an ABC check
+        y_pred, y = output
+        if type(y_pred) is torch.Tensor and type(y) is torch.Tensor:
+            return (
+                y_pred.detach() if y_pred.requires_grad else y_pred,
+                y.detach() if y.requires_grad else y,
+            )
     if not isinstance(output, Sequence) or isinstance(output, str) or len(output) != 2:
         described = f"a sequence of length {len(output)}" if isinstance(output, Sequence) else ""
         raise ValueError(
@@ -105,6 +114,27 @@ def detect_input_type(
         >>> detect_input_type("Precision.update", torch.ones(4, 5), torch.ones(4, 5), True)
         ('multilabel', 5)
     """
+    if y_pred.ndim == y.ndim + 1 and y.ndim > 0:
+        if y_pred.shape[0] == y.shape[0] and y_pred.shape[2:] == y.shape[1:]:
+            if not is_multilabel:
+                num_classes = y_pred.shape[1]
+                return ("binary", 1) if num_classes == 1 else ("multiclass", num_classes)
+        else:
+            raise _shape_error(owner, y_pred, y, is_multilabel, ", which do not match")
+    elif y_pred.ndim == y.ndim and y.ndim > 0:
+        if y_pred.shape != y.shape:
+            raise _shape_error(owner, y_pred, y, is_multilabel, ", which do not match")
+        if not is_multilabel:
+            return "binary", 1
+        if y.ndim >= 2 and y.shape[1] >= 2:
+            return "multilabel", y.shape[1]
+    raise _shape_error(owner, y_pred, y, is_multilabel, "")
+
+
+def _shape_error(
+    owner: str, y_pred: torch.Tensor, y: torch.Tensor, is_multilabel: bool, mismatch: str
+) -> ValueError:
+    """The error of :func:`detect_input_type`, built only when there is one."""
     expected = (
         "expected y_pred of shape (N, C, ...) or (N, ...) and y of shape (N, ...)"
         if not is_multilabel
@@ -112,23 +142,8 @@ def detect_input_type(
     )
     got = f"y_pred has shape {shape_of(y_pred)} and y has shape {shape_of(y)}"
     if y.ndim == 0:
-        raise ValueError(f"{owner}: {got}; y needs a batch dimension, {expected}")
-    if y_pred.ndim == y.ndim + 1:
-        if (y_pred.shape[0], *y_pred.shape[2:]) != tuple(y.shape):
-            raise ValueError(f"{owner}: {got}, which do not match; {expected}")
-        if is_multilabel:
-            raise ValueError(f"{owner}: {got}; {expected}")
-        num_classes = y_pred.shape[1]
-        return ("binary", 1) if num_classes == 1 else ("multiclass", num_classes)
-    if y_pred.ndim == y.ndim:
-        if y_pred.shape != y.shape:
-            raise ValueError(f"{owner}: {got}, which do not match; {expected}")
-        if is_multilabel:
-            if y.ndim < 2 or y.shape[1] < 2:
-                raise ValueError(f"{owner}: {got}; {expected}")
-            return "multilabel", y.shape[1]
-        return "binary", 1
-    raise ValueError(f"{owner}: {got}; {expected}")
+        return ValueError(f"{owner}: {got}; y needs a batch dimension, {expected}")
+    return ValueError(f"{owner}: {got}{mismatch}; {expected}")
 
 
 def check_same_input_type(metric: Any, owner: str, input_type: str, num_classes: int) -> None:
@@ -200,6 +215,35 @@ def require(
     pending[message] = flag if seen is None else seen | flag
 
 
+def checked_on_host(tensor: torch.Tensor) -> bool:
+    """Whether values of ``tensor`` are checked in ``update`` (its device is in
+    :data:`EAGER_DEVICE_TYPES`): then the metrics may also use operations that read values on
+    the host, such as ``torch.bincount``, knowing that the values are valid.
+
+    Example:
+        >>> import torch
+        >>> checked_on_host(torch.zeros(2))
+        True
+    """
+    return tensor.device.type in EAGER_DEVICE_TYPES
+
+
+def _in_range_on_host(values: torch.Tensor, num_classes: int | None) -> bool:
+    """Whether integer ``values`` on the CPU all lie in ``[0, num_classes)``: one reduction.
+
+    False means "look closer" (floating point, another device, or a value out of range).
+    """
+    if (
+        values.device.type not in EAGER_DEVICE_TYPES
+        or values.is_floating_point()
+        or values.dtype == torch.bool
+        or values.numel() == 0
+    ):
+        return values.numel() == 0 and values.device.type in EAGER_DEVICE_TYPES
+    low, high = torch.aminmax(values)
+    return low.item() >= 0 and (num_classes is None or high.item() < num_classes)
+
+
 def check_binary(metric: Metric, tensor: torch.Tensor, owner: str, argument: str) -> None:
     """Values must be 0 or 1 (binary and multilabel input).
 
@@ -212,6 +256,8 @@ def check_binary(metric: Metric, tensor: torch.Tensor, owner: str, argument: str
         ...
         ValueError: Recall.update: y_pred holds 0.5; expected only 0 and 1 (binary or ...
     """
+    if not tensor.is_floating_point() and _in_range_on_host(tensor, 2):
+        return
     require(
         metric,
         (tensor != 0) & (tensor != 1),
@@ -236,6 +282,8 @@ def check_class_indices(
         ...
         ValueError: Accuracy.update: y holds 3; expected class indices in [0, 3), one per sample
     """
+    if _in_range_on_host(y, num_classes):
+        return
     invalid = y < 0
     if num_classes is not None:
         invalid = invalid | (y >= num_classes)
@@ -260,6 +308,8 @@ def check_no_nan(
         ValueError: ROC_AUC.update: y_pred holds nan; expected scores without NaN
     """
     if tensor.is_floating_point():
+        if tensor.device.type in EAGER_DEVICE_TYPES and not math.isnan(tensor.sum().item()):
+            return  # one reduction: NaN anywhere makes the sum NaN (so may inf - inf: look closer)
         require(metric, torch.isnan(tensor), tensor, owner, argument, "scores without NaN")
 
 

@@ -22,6 +22,7 @@ from ember.metric import Metric, reinit__is_reduced, sync_all_reduce
 from ember_metrics.classification._base import identity
 from ember_metrics.classification._input_checks import (
     check_no_nan,
+    checked_on_host,
     clear_deferred_checks,
     detach_pair,
     raise_deferred_checks,
@@ -32,6 +33,14 @@ from ember_metrics.classification._input_checks import (
 __all__ = ["ConfusionMatrix"]
 
 _AVERAGES = ("samples", "recall", "precision")
+
+
+def _all_counted(target: torch.Tensor, size: int) -> bool:
+    """Whether every target on the CPU is a class index in ``[0, size)`` (none is ignored)."""
+    if target.numel() == 0:
+        return True
+    low, high = torch.aminmax(target)
+    return low.item() >= 0 and high.item() < size
 
 
 class ConfusionMatrix(Metric):
@@ -104,6 +113,14 @@ class ConfusionMatrix(Metric):
         clear_deferred_checks(self)
 
     def _check_shape(self, owner: str, y_pred: torch.Tensor, y: torch.Tensor) -> None:
+        if (
+            y_pred.ndim >= 2
+            and y_pred.shape[1] == self.num_classes
+            and y.ndim + 1 == y_pred.ndim
+            and y_pred.shape[0] == y.shape[0]
+            and y_pred.shape[2:] == y.shape[1:]
+        ):
+            return
         expected = (
             f"expected y_pred of shape (N, {self.num_classes}, ...) (num_classes="
             f"{self.num_classes}) and y of shape (N, ...)"
@@ -111,8 +128,7 @@ class ConfusionMatrix(Metric):
         got = f"y_pred has shape {shape_of(y_pred)} and y has shape {shape_of(y)}"
         if y_pred.ndim < 2 or y_pred.shape[1] != self.num_classes:
             raise ValueError(f"{owner}: {got}; {expected}")
-        if y.ndim + 1 != y_pred.ndim or (y_pred.shape[0], *y_pred.shape[2:]) != tuple(y.shape):
-            raise ValueError(f"{owner}: {got}, which do not match; {expected}")
+        raise ValueError(f"{owner}: {got}, which do not match; {expected}")
 
     @reinit__is_reduced
     def update(self, output: tuple[torch.Tensor, torch.Tensor]) -> None:
@@ -126,6 +142,13 @@ class ConfusionMatrix(Metric):
         size = self.num_classes
         predicted = y_pred.argmax(dim=1).flatten()
         target = y.flatten().long()
+        if checked_on_host(target) and _all_counted(target, size):
+            # The common case on the CPU: no target to ignore, one bincount (which would
+            # synchronise on an accelerator, where the scatter below is used instead).
+            pairs = torch.bincount(predicted.add(target, alpha=size), minlength=size * size)
+            self.confusion_matrix += pairs.view(size, size).to(self._device)
+            self._num_examples += y_pred.shape[0]
+            return
         counted = (target >= 0) & (target < size)
         # Ignored targets get index 0 and weight 0: no boolean indexing, so no device sync.
         index = torch.where(counted, target * size + predicted, 0)

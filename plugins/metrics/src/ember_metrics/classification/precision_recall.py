@@ -24,11 +24,12 @@ import torch
 from ember.exceptions import NotComputableError
 from ember.metric import reinit__is_reduced, sync_all_reduce
 from ember_metrics.classification._base import BaseClassification, identity
-from ember_metrics.classification._input_checks import raise_deferred_checks
+from ember_metrics.classification._input_checks import checked_on_host, raise_deferred_checks
 
 __all__ = ["Precision", "Recall"]
 
 _AVERAGES = ("micro", "macro", "weighted", "samples")
+_PAIR_COUNT_LIMIT = 64  # classes up to which a C x C count of (target, predicted) pairs is cheap
 
 
 def _ratio(numerator: torch.Tensor, denominator: torch.Tensor) -> torch.Tensor:
@@ -47,6 +48,14 @@ def _per_class_counts(
     if input_type == "multiclass":
         num_classes = y_pred.shape[1]
         predicted = y_pred.argmax(dim=1).flatten()
+        if checked_on_host(predicted) and num_classes <= _PAIR_COUNT_LIMIT:
+            # One bincount of (target, predicted) pairs gives all three counts; class indices
+            # on the CPU were checked already. (bincount would synchronise on an accelerator.)
+            pairs = torch.bincount(
+                predicted.add(y.flatten().long(), alpha=num_classes),
+                minlength=num_classes * num_classes,
+            ).view(num_classes, num_classes)
+            return pairs.diagonal(), pairs.sum(dim=0), pairs.sum(dim=1)
         # Out-of-range targets have been reported (or flagged on the device); clamping keeps
         # scatter_add_ from indexing out of bounds before compute() raises.
         target = y.flatten().long().clamp(0, num_classes - 1)
