@@ -6,6 +6,8 @@ Bad shapes and dtypes raise in ``update``; NaN (read on the device) is reported 
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from regression_oracles import no_host_reads, run_metric
@@ -124,7 +126,14 @@ def test_mean_pairwise_distance_rejects_vectors_naming_the_expected_shape():
         MeanPairwiseDistance().update((torch.ones(4, 2), torch.ones(4)))
 
 
-@pytest.mark.parametrize("cls", ALL, ids=lambda cls: cls.__name__)
+SUMMED_IN_INPUT_DTYPE = ("MeanAbsoluteError", "MeanSquaredError", "RootMeanSquaredError")
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [cls for cls in ALL if cls.__name__ not in SUMMED_IN_INPUT_DTYPE],
+    ids=lambda c: c.__name__,
+)
 @pytest.mark.parametrize("argument", ["y_pred", "y"])
 def test_nan_is_reported_by_compute_naming_the_argument_and_the_count(cls, argument):
     y_pred, y = _good_batch(cls)
@@ -135,6 +144,24 @@ def test_nan_is_reported_by_compute_naming_the_argument_and_the_count(cls, argum
     pattern = rf"{cls.__name__}: since the last reset, {argument} held 2 NaN value\(s\)"
     with pytest.raises(ValueError, match=pattern):
         metric.compute()
+
+
+@pytest.mark.parametrize(
+    "cls", [cls for cls in ALL if cls.__name__ in SUMMED_IN_INPUT_DTYPE], ids=lambda c: c.__name__
+)
+@pytest.mark.parametrize("argument", ["y_pred", "y"])
+def test_nan_in_a_float_batch_summed_in_its_dtype_is_reported_by_compute(cls, argument):
+    # These sum plain float batches in one or two operations and find NaN in the total.
+    y_pred, y = _good_batch(cls)
+    {"y_pred": y_pred, "y": y}[argument].view(-1)[:2] = float("nan")
+    metric = cls()
+    metric.update((y_pred, y))
+    pattern = rf"{cls.__name__}: since the last reset, y_pred or y held NaN"
+    with pytest.raises(ValueError, match=pattern):
+        metric.compute()
+    metric.reset()  # reset forgets it
+    metric.update(_good_batch(cls))
+    assert math.isfinite(metric.compute())
 
 
 @pytest.mark.parametrize("cls", ALL, ids=lambda cls: cls.__name__)

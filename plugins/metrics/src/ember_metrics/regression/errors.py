@@ -45,6 +45,7 @@ class MeanAbsoluteError(ErrorSum):
     """
 
     _input_shape = "batch"
+    _plain_errors = "absolute"
 
     def _errors(self, y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return (y_pred - y).abs()
@@ -71,6 +72,7 @@ class MeanSquaredError(ErrorSum):
     """
 
     _input_shape = "batch"
+    _plain_errors = "squared"
 
     def _errors(self, y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return (y_pred - y).square()
