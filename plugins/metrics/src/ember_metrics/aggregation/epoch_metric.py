@@ -109,11 +109,28 @@ class EpochMetric(Metric):
         self._targets: list[torch.Tensor] = []
         self._result: Any = None
         self._signature: tuple[str, ...] | None = None
+        self._layout: tuple[Any, ...] | None = None  # _signature's objects, cheap to compare
         clear_deferred_checks(self)
 
     def _load_state_dict_per_rank(self, state: Mapping[str, Any]) -> None:
         super()._load_state_dict_per_rank(state)
         self._result = None  # computed from the batches that were replaced
+
+    def _check_layout(
+        self, owner: str, y_pred: torch.Tensor, y: torch.Tensor, layout: tuple[Any, ...]
+    ) -> None:
+        """Every update since reset must bring the same dtypes and trailing shapes."""
+        signature = tuple(str(part) for part in layout)
+        if self._signature is not None and signature != self._signature:
+            before = self._signature
+            raise ValueError(
+                f"{owner}: y_pred has shape {shape_of(y_pred)} and y has shape {shape_of(y)} "
+                f"with dtypes {y_pred.dtype} and {y.dtype}, but earlier updates since reset() "
+                f"had y_pred {before[0]} of trailing shape {before[1]} and y {before[2]} of "
+                f"trailing shape {before[3]}; expected the same dtypes and trailing shapes in "
+                f"every update"
+            )
+        self._signature, self._layout = signature, layout
 
     def _check_input(
         self, owner: str, y_pred: torch.Tensor, y: torch.Tensor
@@ -126,26 +143,19 @@ class EpochMetric(Metric):
         """Store a copy of one batch ``(y_pred, y)``."""
         owner = f"{type(self).__name__}.update"
         y_pred, y = detach_pair(owner, output)
-        got = f"y_pred has shape {shape_of(y_pred)} and y has shape {shape_of(y)}"
         if y_pred.ndim not in (1, 2) or y.ndim not in (1, 2) or y_pred.shape[0] != y.shape[0]:
             raise ValueError(
-                f"{owner}: {got}; expected each of shape (N,) or (N, K), with the same N"
+                f"{owner}: y_pred has shape {shape_of(y_pred)} and y has shape {shape_of(y)}; "
+                f"expected each of shape (N,) or (N, K), with the same N"
             )
         if y_pred.ndim == 2 and y_pred.shape[1] == 1:
             y_pred = y_pred.squeeze(1)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.squeeze(1)
-        signature = (str(y_pred.dtype), str(y_pred.shape[1:]), str(y.dtype), str(y.shape[1:]))
-        if self._signature is not None and signature != self._signature:
-            before = self._signature
-            raise ValueError(
-                f"{owner}: {got} with dtypes {y_pred.dtype} and {y.dtype}, but earlier updates "
-                f"since reset() had y_pred {before[0]} of trailing shape {before[1]} and y "
-                f"{before[2]} of trailing shape {before[3]}; expected the same dtypes and "
-                f"trailing shapes in every update"
-            )
+        layout = (y_pred.dtype, y_pred.shape[1:], y.dtype, y.shape[1:])
+        if layout != self._layout:
+            self._check_layout(owner, y_pred, y, layout)
         y_pred, y = self._check_input(owner, y_pred, y)
-        self._signature = signature
         self._predictions.append(y_pred.to(self._device, copy=True))
         self._targets.append(y.to(self._device, copy=True))
         if len(self._predictions) == 1 and self._check_compute_fn:

@@ -91,19 +91,35 @@ def _rate(counts: torch.Tensor, kind: str) -> torch.Tensor:
 def roc_auc(target: torch.Tensor, scores: torch.Tensor) -> float:
     """Area under the ROC curve; NaN, with a warning, when ``target`` holds only one class.
 
+    The area is computed from the counts at each distinct score without building the curve:
+    one sort, one cumulative sum, and the trapezoids in exact integer arithmetic.
+
     Example:
         >>> import torch
         >>> roc_auc(torch.tensor([0.0, 1.0]), torch.tensor([0.3, 0.7]))
         1.0
     """
+    target, scores = target.flatten(), scores.flatten()
+    count = target.numel()
     positives = int(target.sum())
-    if positives == 0 or positives == target.numel():
+    if positives == 0 or positives == count:
         warnings.warn(
             "Only one class is present in y: ROC AUC is undefined (NaN)", UserWarning, stacklevel=2
         )
         return float("nan")
-    fpr, tpr, _ = roc_curve(target, scores)
-    return float(torch.trapezoid(tpr, fpr))
+    ranked_scores, order = torch.sort(scores, descending=True)
+    tps = target[order].to(torch.int64).cumsum(0)
+    # The last position of each group of tied scores is one point of the curve.
+    group_end = torch.ones(count, dtype=torch.bool, device=scores.device)
+    group_end[:-1] = ranked_scores[1:] != ranked_scores[:-1]
+    seen = torch.arange(1, count + 1, device=scores.device)[group_end]
+    tps = tps[group_end]
+    fps = seen - tps
+    # Twice the area under the (fps, tps) polyline from (0, 0): sum of width * (height sum).
+    widths = fps.diff(prepend=fps.new_zeros(1))
+    heights = tps + torch.cat([tps.new_zeros(1), tps[:-1]])
+    twice_area = int((widths * heights).sum())
+    return twice_area / (2 * positives * (count - positives))
 
 
 def precision_recall_curve(
