@@ -208,3 +208,19 @@ def test_update_expects_a_pair_of_tensors():
     expect_value_error(lambda: Accuracy().update(torch.ones(3)), "(y_pred, y)")
     with pytest.raises(TypeError, match=r"y should be a torch\.Tensor"):
         Accuracy().update((torch.ones(3), [1, 1, 1]))
+
+
+def test_later_updates_are_checked_as_fully_as_the_first():
+    # After a first multiclass update, plain (N, C) / (N,) batches take a shorter path.
+    metric = Accuracy()
+    scores, labels = torch.tensor([[0.2, 0.8], [0.9, 0.1]]), torch.tensor([1, 0])
+    metric.update((scores, labels))
+    with pytest.raises(ValueError, match=r"Accuracy.update: y_pred holds nan"):
+        metric.update((torch.tensor([[float("nan"), 0.1]]), torch.tensor([0])))
+    with pytest.raises(ValueError, match=r"Accuracy.update: y holds 2; expected class indices"):
+        metric.update((scores, torch.tensor([1, 2])))
+    with pytest.raises(ValueError, match=r"Accuracy.update: y holds -1; expected class indices"):
+        metric.update((scores, torch.tensor([-1, 0])))
+    # -inf and +inf scores are valid (their sum is NaN, so the full check looks closer).
+    metric.update((torch.tensor([[float("-inf"), float("inf")]]), torch.tensor([1])))
+    assert metric.compute() == 1.0

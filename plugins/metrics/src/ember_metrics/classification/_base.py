@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from ember_metrics.classification._input_checks import (
     check_class_indices,
     check_no_nan,
     check_same_input_type,
+    checked_on_host,
     clear_deferred_checks,
     detach_pair,
     detect_input_type,
@@ -86,6 +88,9 @@ class BaseClassification(Metric):
 
     def _checked_input(self, output: Any) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``(y_pred, y)`` detached, with binary ``(N, 1, ...)`` predictions squeezed."""
+        plain = self._plain_multiclass(output)
+        if plain is not None:
+            return plain
         owner = f"{type(self).__name__}.update"
         y_pred, y = detach_pair(owner, output)
         input_type, num_classes = detect_input_type(owner, y_pred, y, self._is_multilabel)
@@ -98,4 +103,35 @@ class BaseClassification(Metric):
             check_binary(self, y_pred, owner, "y_pred")
             check_binary(self, y, owner, "y")
         check_same_input_type(self, owner, input_type, num_classes)
+        return y_pred, y
+
+    def _plain_multiclass(self, output: Any) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The checks of the most common update, inlined: ``None`` unless that is what it is.
+
+        That update: after a first multiclass one, float scores ``(N, C)`` and int64 class
+        indices ``(N,)`` on the CPU, without gradients; then the values take two reductions
+        (NaN in the scores, the class range) and the rest reads attributes only.
+        """
+        if self._type != "multiclass" or type(output) is not tuple or len(output) != 2:
+            return None
+        y_pred, y = output
+        if (
+            type(y_pred) is not torch.Tensor
+            or type(y) is not torch.Tensor
+            or y_pred.ndim != 2
+            or y.ndim != 1
+            or y.dtype is not torch.int64
+            or not y_pred.is_floating_point()
+            or y_pred.shape[1] != self._num_classes
+            or y_pred.shape[0] != y.shape[0]
+            or y_pred.requires_grad
+            or not (checked_on_host(y_pred) and checked_on_host(y))
+            or y.shape[0] == 0
+        ):
+            return None
+        if math.isnan(y_pred.sum().item()):
+            return None  # perhaps NaN: the full checks say where
+        low, high = torch.aminmax(y)
+        if low.item() < 0 or high.item() >= y_pred.shape[1]:
+            return None  # the full checks raise
         return y_pred, y

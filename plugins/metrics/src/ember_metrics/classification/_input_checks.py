@@ -225,6 +225,8 @@ def checked_on_host(tensor: torch.Tensor) -> bool:
         >>> checked_on_host(torch.zeros(2))
         True
     """
+    if tensor.is_cpu:  # an attribute read; device.type builds a device object
+        return "cpu" in EAGER_DEVICE_TYPES
     return tensor.device.type in EAGER_DEVICE_TYPES
 
 
