@@ -34,6 +34,7 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 EXTRAS: dict[str, list[str]] = PYPROJECT["project"]["optional-dependencies"]
 
 IGNITE = "pytorch-ignite==0.5.5"
+TORCHMETRICS = "torchmetrics==1.9.0"  # the metrics benchmark's second peer
 
 
 def _install(session: nox.Session, *requirements: str) -> None:
@@ -97,7 +98,7 @@ def docs(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Run every benchmark in benchmarks/ and print its report (``nox -s bench -- --quick``)."""
-    _install(session, "./core", IGNITE, "scikit-learn")
+    _install(session, "./core", *_plugins(), IGNITE, TORCHMETRICS, "scikit-learn")
     scripts = sorted(p for p in (ROOT / "benchmarks").glob("*.py") if not p.name.startswith("_"))
     for script in scripts:
         session.log(f"benchmark: {script.name}")
