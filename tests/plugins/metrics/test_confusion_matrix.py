@@ -109,3 +109,24 @@ def test_fractional_targets_and_nan_scores_are_rejected():
     )
     scores = torch.tensor([[float("nan"), 1.0]])
     expect_value_error(lambda: ConfusionMatrix(2).update((scores, torch.tensor([0]))), "nan")
+
+
+def test_plain_batches_and_checked_batches_count_the_same():
+    # int64 (N,) targets in range on the CPU take a shorter path than ignored or float targets.
+    generator = torch.Generator().manual_seed(5)
+    scores = torch.randn(40, 4, generator=generator)
+    labels = torch.randint(0, 4, (40,), generator=generator)
+    plain = ConfusionMatrix(num_classes=4)
+    plain.update((scores, labels))
+    checked = ConfusionMatrix(num_classes=4)
+    checked.update([scores, labels.double()])
+    assert torch.equal(plain.compute(), checked.compute())
+    with_ignored = labels.clone()
+    with_ignored[:5] = -1  # ignored targets leave the shorter path
+    plain.reset()
+    plain.update((scores, with_ignored))
+    assert int(plain.compute().sum()) == 35
+    nan_scores = scores.clone()
+    nan_scores[3, 1] = float("nan")
+    with pytest.raises(ValueError, match=r"ConfusionMatrix.update: y_pred holds nan"):
+        plain.update((nan_scores, labels))

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -112,6 +113,50 @@ class ConfusionMatrix(Metric):
         self._num_examples = 0
         clear_deferred_checks(self)
 
+    def _add_plain_batch(self, output: Any) -> bool:
+        """Count the most common batch with its checks inlined; False if it is another kind.
+
+        That batch: float scores ``(N, C)`` and int64 class indices ``(N,)`` in ``[0, C)``, on
+        the CPU like the matrix, without gradients. Its values take two reductions (NaN in the
+        scores, the class range); anything unusual goes through the full checks.
+        """
+        if type(output) is not tuple or len(output) != 2:
+            return False
+        y_pred, y = output
+        if (
+            type(y_pred) is not torch.Tensor
+            or type(y) is not torch.Tensor
+            or y_pred.ndim != 2
+            or y.ndim != 1
+            or y.dtype is not torch.int64
+            or not y_pred.is_floating_point()
+            or y_pred.shape[1] != self.num_classes
+            or y_pred.shape[0] != y.shape[0]
+            or y_pred.requires_grad
+            or not (self.confusion_matrix.is_cpu and y_pred.is_cpu and y.is_cpu)
+            or not checked_on_host(y)
+            or y.shape[0] == 0
+        ):
+            return False
+        if math.isnan(y_pred.sum().item()):
+            return False  # perhaps NaN: the full checks say where
+        low, high = torch.aminmax(y)
+        size = self.num_classes
+        if low.item() < 0 or high.item() >= size:
+            return False  # targets to ignore
+        cells = y_pred.argmax(dim=1).add(y, alpha=size)
+        self.confusion_matrix.view(-1).index_add_(0, cells, self._ones(cells.shape[0]))
+        self._num_examples += y.shape[0]
+        return True
+
+    def _ones(self, length: int) -> torch.Tensor:
+        """``length`` int64 ones on the CPU, kept for the next batch of the same size."""
+        ones = self.__dict__.get("_ones_cache")
+        if ones is None or ones.shape[0] != length:
+            ones = torch.ones(length, dtype=torch.int64)
+            self.__dict__["_ones_cache"] = ones
+        return ones
+
     def _check_shape(self, owner: str, y_pred: torch.Tensor, y: torch.Tensor) -> None:
         if (
             y_pred.ndim >= 2
@@ -133,6 +178,8 @@ class ConfusionMatrix(Metric):
     @reinit__is_reduced
     def update(self, output: tuple[torch.Tensor, torch.Tensor]) -> None:
         """Add the (true, predicted) pairs of one batch ``(y_pred, y)``."""
+        if self._add_plain_batch(output):
+            return
         owner = "ConfusionMatrix.update"
         y_pred, y = detach_pair(owner, output)
         self._check_shape(owner, y_pred, y)
@@ -142,11 +189,11 @@ class ConfusionMatrix(Metric):
         size = self.num_classes
         predicted = y_pred.argmax(dim=1).flatten()
         target = y.flatten().long()
-        if checked_on_host(target) and _all_counted(target, size):
-            # The common case on the CPU: no target to ignore, one bincount (which would
-            # synchronise on an accelerator, where the scatter below is used instead).
-            pairs = torch.bincount(predicted.add(target, alpha=size), minlength=size * size)
-            self.confusion_matrix += pairs.view(size, size).to(self._device)
+        if self.confusion_matrix.is_cpu and checked_on_host(target) and _all_counted(target, size):
+            # The common case on the CPU: no target to ignore, so every pair adds one to its
+            # cell, in place. (The range check reads values: accelerators take the path below.)
+            cells = predicted.add(target, alpha=size)
+            self.confusion_matrix.view(-1).index_add_(0, cells, self._ones(cells.shape[0]))
             self._num_examples += y_pred.shape[0]
             return
         counted = (target >= 0) & (target < size)
