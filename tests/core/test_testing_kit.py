@@ -270,3 +270,15 @@ def test_many_metrics_are_checked_in_one_pair_of_processes() -> None:
 def test_the_many_metric_check_needs_two_batches_per_case() -> None:
     with pytest.raises(ValueError, match="case 'one' has 1 batch"):
         check_metrics_distributed({"one": (ReducedSum, SUM_BATCHES[:1])})
+
+
+def test_concatenate_joins_data_lists_end_to_end_and_structures_part_by_part() -> None:
+    sentences = [(["a", "b"], [["a"]]), (["c"], [["c", "d"]])]
+    assert concatenate(sentences) == (["a", "b", "c"], [["a"], ["c", "d"]])
+    images = [[{"bbox": 1}], [{"bbox": 2}, {"bbox": 3}]]
+    assert concatenate(images) == [{"bbox": 1}, {"bbox": 2}, {"bbox": 3}]
+    pairs = [[torch.tensor([1.0]), torch.tensor([2.0])], [torch.tensor([3.0]), torch.tensor([4.0])]]
+    joined = concatenate(pairs)
+    assert isinstance(joined, list)
+    assert joined[0].tolist() == [1.0, 3.0]
+    assert joined[1].tolist() == [2.0, 4.0]

@@ -28,12 +28,24 @@ __all__ = ["assert_values_close", "check_metric", "check_metrics_distributed", "
 
 
 def concatenate(batches: Sequence[Any]) -> Any:
-    """Join batches along the first dimension, keeping their structure (tuples, dicts)."""
+    """Join batches along the first dimension, keeping their structure (tuples, dicts).
+
+    Tensors are concatenated; a tuple (or a list of tensors) is a structure whose parts are
+    joined one by one; any other list is data (sentences, per-image dicts) and the lists are
+    joined end to end.
+
+    Example:
+        >>> import torch
+        >>> concatenate([(torch.tensor([1]), ["a b"]), (torch.tensor([2]), ["c"])])
+        (tensor([1, 2]), ['a b', 'c'])
+    """
     first = batches[0]
     if isinstance(first, torch.Tensor):
         return torch.cat([b.reshape(1) if b.ndim == 0 else b for b in batches])
     if isinstance(first, Mapping):
         return {key: concatenate([b[key] for b in batches]) for key in first}
+    if isinstance(first, list) and not all(isinstance(part, torch.Tensor) for part in first):
+        return [item for batch in batches for item in batch]
     if isinstance(first, (tuple, list)):
         return type(first)(concatenate(list(parts)) for parts in zip(*batches, strict=True))
     raise TypeError(f"concatenate: cannot join batches of type {type(first).__name__}")
