@@ -181,3 +181,37 @@ def test_matches_ignite(name):
     batches = [(features[:15], labels[:15]), (features[15:], labels[15:])]
     theirs = run_metric(getattr(ignite_clustering, name)(), batches)
     assert run_metric(globals()[name](), batches) == pytest.approx(theirs, rel=1e-5)
+
+
+def _all_on_rank_zero(local_rank: int, batches: list, out: str) -> None:
+    """Rank 0 updates with every batch, rank 1 with none; each saves what it computes."""
+    import ember.distributed as idist
+
+    values = []
+    for cls in (SilhouetteScore, DaviesBouldinScore, CalinskiHarabaszScore):
+        metric = cls()
+        if idist.get_rank() == 0:
+            for batch in batches:
+                metric.update(batch)
+        values.append(metric.compute())
+    torch.save(values, f"{out}.{idist.get_rank()}")
+
+
+@pytest.mark.slow
+def test_a_process_without_batches_still_computes_the_value_of_all_of_them(tmp_path):
+    # A rank with nothing to add must still take part in the gather (it used to fail alone
+    # while the other waited for it).
+    import ember.distributed as idist
+
+    generator = torch.Generator().manual_seed(13)
+    labels = torch.arange(12) % 3
+    features = torch.randn(12, 2, generator=generator) + 4 * labels[:, None].float()
+    batches = [(features[:5], labels[:5]), (features[5:], labels[5:])]
+    out = str(tmp_path / "values")
+    idist.spawn("gloo", _all_on_rank_zero, args=(batches, out), nproc_per_node=2)
+    expected = [
+        run_metric(cls(), batches)
+        for cls in (SilhouetteScore, DaviesBouldinScore, CalinskiHarabaszScore)
+    ]
+    for rank in range(2):
+        assert_close(torch.load(f"{out}.{rank}"), expected, f"rank {rank}", rtol=1e-10)

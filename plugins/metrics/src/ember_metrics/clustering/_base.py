@@ -16,17 +16,29 @@ import torch
 
 from ember.exceptions import NotComputableError
 from ember.metric import reinit__is_reduced, sync_all_reduce
+from ember.metric.reduction import get_collective_hooks
 from ember_metrics.regression._base import identity
 from ember_metrics.regression._checks import (
     CheckedMetric,
     ValueCheck,
     check_real,
     describe_shape,
-    gather_values,
     unpack_pair,
 )
 
 __all__ = ["ClusteringMetric", "Clusters"]
+
+
+def _gathered(parts: list[torch.Tensor], device: torch.device) -> torch.Tensor:
+    """This process's batches joined, after those of lower ranks when distributed.
+
+    A process without batches adds nothing, but still takes part in the gather, so that the
+    others do not wait for it; at least one process has batches when this is called.
+    """
+    local = torch.cat(parts) if parts else None
+    hooks = get_collective_hooks()
+    gathered = hooks.all_gather(local) if hooks.get_world_size() > 1 else [local]
+    return torch.cat([part.to(device) for part in gathered if part is not None])
 
 
 class Clusters:
@@ -108,8 +120,8 @@ class ClusteringMetric(CheckedMetric):
                 f"{type(self).__name__} must have at least one example before it can be computed"
             )
         self._raise_if_invalid()
-        features = gather_values(torch.cat(self._features).to(self._double_dtype))
-        labels = gather_values(torch.cat(self._labels))
+        features = _gathered(self._features, self._device).to(self._double_dtype)
+        labels = _gathered(self._labels, self._device)
         clusters = Clusters(features, labels)
         if not 2 <= clusters.k < clusters.size:
             return float("nan")
