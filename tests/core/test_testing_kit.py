@@ -18,6 +18,7 @@ from ember.exceptions import NotComputableError
 from ember.metric import Metric, reinit__is_reduced, sync_all_reduce
 from ember.plugins import PluginHost, hookimpl, registry
 from ember.testing import (
+    assert_values_close,
     check_metric,
     check_metrics_distributed,
     check_plugin,
@@ -282,3 +283,12 @@ def test_concatenate_joins_data_lists_end_to_end_and_structures_part_by_part() -
     assert isinstance(joined, list)
     assert joined[0].tolist() == [1.0, 3.0]
     assert joined[1].tolist() == [2.0, 4.0]
+
+
+def test_values_made_of_tensors_and_numbers_are_compared_part_by_part() -> None:
+    assert_values_close((torch.tensor(1.5), 10), (torch.tensor(1.5), 10), "pair")
+    assert_values_close([torch.ones(2), torch.zeros(3)], [torch.ones(2), torch.zeros(3)], "curve")
+    with pytest.raises(AssertionError, match=r"pair\[1\]"):
+        assert_values_close((torch.tensor(1.5), 11), (torch.tensor(1.5), 10), "pair")
+    with pytest.raises(AssertionError, match="does not have the structure"):
+        assert_values_close((torch.tensor(1.5),), (torch.tensor(1.5), 10), "pair")

@@ -45,8 +45,8 @@ def feature_batches(draw):
     n = draw(st.integers(4, 40))
     dims_x, dims_y = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     elements = st.floats(-5, 5)
-    x = torch.as_tensor(draw(arrays(np.float64, (n, dims_x), elements=elements)))
-    y = torch.as_tensor(draw(arrays(np.float64, (n, dims_y), elements=elements)))
+    x = torch.as_tensor(draw(arrays(np.float64, (n, dims_x), elements=elements, unique=True)))
+    y = torch.as_tensor(draw(arrays(np.float64, (n, dims_y), elements=elements, unique=True)))
     return as_batches([x, y], split_points(draw, n, max_batches=3))
 
 

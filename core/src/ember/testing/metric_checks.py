@@ -61,6 +61,15 @@ def assert_values_close(
         for key in expected:
             assert_values_close(actual[key], expected[key], f"{what}[{key!r}]", rtol, atol)
         return
+    if isinstance(expected, (tuple, list)) and any(
+        isinstance(part, (torch.Tensor, tuple, list, Mapping)) for part in expected
+    ):
+        # A structure (value and count, a curve's arrays): compare part by part.
+        if not isinstance(actual, (tuple, list)) or len(actual) != len(expected):
+            raise AssertionError(f"{what}: {actual!r} does not have the structure of {expected!r}")
+        for index, (got, want) in enumerate(zip(actual, expected, strict=True)):
+            assert_values_close(got, want, f"{what}[{index}]", rtol, atol)
+        return
     try:
         torch.testing.assert_close(
             torch.as_tensor(actual, dtype=torch.float64),
@@ -167,7 +176,7 @@ def check_metrics_distributed(
             try:
                 assert_values_close(got, expected, f"{name} on rank {rank} of 2", rtol, atol)
             except AssertionError as error:
-                problems.append(str(error).splitlines()[0])
+                problems.append(" | ".join(filter(None, str(error).splitlines())))
     if problems:
         raise AssertionError(
             f"{len(problems)} two-process check(s) failed:\n" + "\n".join(problems)
