@@ -51,6 +51,45 @@ def test_roc_auc_matches_sklearn_for_any_batch_split(
     check_metric(ROC_AUC, batches, reference=lambda d: sk_roc_auc(*d))
 
 
+def pairwise_auc(scores, labels):
+    # Oracle: the definition, over every (positive, negative) pair; a tie counts one half.
+    scores = scores.double()
+    positive, negative = scores[labels == 1], scores[labels == 0]
+    above = (positive[:, None] > negative[None, :]).double()
+    tied = (positive[:, None] == negative[None, :]).double()
+    return float((above + 0.5 * tied).mean())
+
+
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, float("inf"), float("-inf"), 1e-30, -1e-30, 3e38]
+
+
+@SETTINGS
+@given(
+    values=st.lists(st.one_of(st.sampled_from(SPECIAL), st.floats(-1e6, 1e6)), min_size=2),
+    labels=st.data(),
+    dtype=st.sampled_from([torch.float16, torch.bfloat16, torch.float32, torch.float64]),
+)
+def test_ties_signed_zeros_and_infinities_count_as_in_the_definition(values, labels, dtype):
+    # The scores are sorted as integers (their bits): every ordering corner must still hold.
+    scores = torch.tensor(values, dtype=torch.float64).to(dtype)
+    y = torch.tensor(
+        labels.draw(st.lists(st.integers(0, 1), min_size=len(values), max_size=len(values)))
+    )
+    if int(y.sum()) in (0, len(values)):
+        y[0] = 1 - y[0]
+    metric = ROC_AUC()
+    metric.update((scores, y))
+    assert metric.compute() == pytest.approx(pairwise_auc(scores, y), abs=1e-12)
+
+
+def test_integer_scores_are_ranked_like_floats():
+    scores = torch.tensor([3, -2, 3, 0, 7, -2])
+    y = torch.tensor([1, 0, 0, 1, 1, 0])
+    metric = ROC_AUC()
+    metric.update((scores, y))
+    assert metric.compute() == pytest.approx(pairwise_auc(scores, y))
+
+
 def test_single_class_target_gives_nan_with_a_warning():
     auc = ROC_AUC()
     auc.update((torch.tensor([0.2, 0.8]), torch.tensor([1, 1])))

@@ -24,6 +24,7 @@ __all__ = [
     "precision_recall_curve",
     "roc_auc",
     "roc_curve",
+    "sort_keys",
 ]
 
 
@@ -88,11 +89,37 @@ def _rate(counts: torch.Tensor, kind: str) -> torch.Tensor:
     return counts / total
 
 
+_BITS = {torch.float32: (torch.int32, 0x7FFFFFFF), torch.float64: (torch.int64, 0x7FFFFFFFFFFFFFFF)}
+
+
+def sort_keys(scores: torch.Tensor) -> torch.Tensor:
+    """Integers in the order of ``scores``: torch sorts integers about ten times faster.
+
+    A float's bits, read as a signed integer, are in the float's order for positive numbers;
+    for negative ones all bits but the sign are flipped. ``-0.0`` becomes ``0.0`` first, so
+    that the two zeros tie as they compare. Half precision is widened to float32.
+
+    Example:
+        >>> import torch
+        >>> scores = torch.tensor([0.5, -2.0, -0.0, 3.0, 0.0])
+        >>> torch.argsort(sort_keys(scores), stable=True).tolist()
+        [1, 2, 4, 0, 3]
+    """
+    if not scores.is_floating_point():
+        return scores.to(torch.int64)
+    if scores.dtype not in _BITS:
+        scores = scores.to(torch.float32)
+    int_dtype, magnitude = _BITS[scores.dtype]
+    bits = (scores + 0.0).view(int_dtype)
+    return torch.where(bits < 0, bits ^ magnitude, bits)
+
+
 def roc_auc(target: torch.Tensor, scores: torch.Tensor) -> float:
     """Area under the ROC curve; NaN, with a warning, when ``target`` holds only one class.
 
-    The area is computed from the counts at each distinct score without building the curve:
-    one sort, one cumulative sum, and the trapezoids in exact integer arithmetic.
+    The area is the share of (positive, negative) pairs that the scores order correctly, a tie
+    counting one half. It is counted per group of tied scores after one integer sort (see
+    :func:`sort_keys`), in exact integer arithmetic; the curve itself is never built.
 
     Example:
         >>> import torch
@@ -107,19 +134,19 @@ def roc_auc(target: torch.Tensor, scores: torch.Tensor) -> float:
             "Only one class is present in y: ROC AUC is undefined (NaN)", UserWarning, stacklevel=2
         )
         return float("nan")
-    ranked_scores, order = torch.sort(scores, descending=True)
-    tps = target[order].to(torch.int64).cumsum(0)
-    # The last position of each group of tied scores is one point of the curve.
-    group_end = torch.ones(count, dtype=torch.bool, device=scores.device)
-    group_end[:-1] = ranked_scores[1:] != ranked_scores[:-1]
-    seen = torch.arange(1, count + 1, device=scores.device)[group_end]
-    tps = tps[group_end]
-    fps = seen - tps
-    # Twice the area under the (fps, tps) polyline from (0, 0): sum of width * (height sum).
-    widths = fps.diff(prepend=fps.new_zeros(1))
-    heights = tps + torch.cat([tps.new_zeros(1), tps[:-1]])
-    twice_area = int((widths * heights).sum())
-    return twice_area / (2 * positives * (count - positives))
+    keys, order = torch.sort(sort_keys(scores))
+    is_positive = target[order].to(torch.int64)
+    starts = torch.ones(count, dtype=torch.bool, device=keys.device)
+    starts[1:] = keys[1:] != keys[:-1]
+    group = starts.cumsum(0) - 1  # the rank of each score's group of ties, ascending
+    groups = int(group[-1]) + 1
+    zeros = torch.zeros(groups, dtype=torch.int64, device=keys.device)
+    positives_in = zeros.index_add(0, group, is_positive)
+    negatives_in = zeros.index_add(0, group, 1 - is_positive)
+    negatives_below = negatives_in.cumsum(0) - negatives_in
+    # Each positive beats the negatives below its group and ties with those in it.
+    twice_correct = int((positives_in * (2 * negatives_below + negatives_in)).sum())
+    return twice_correct / (2 * positives * (count - positives))
 
 
 def precision_recall_curve(
