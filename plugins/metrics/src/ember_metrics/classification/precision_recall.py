@@ -32,18 +32,31 @@ _AVERAGES = ("micro", "macro", "weighted", "samples")
 _PAIR_COUNT_LIMIT = 64  # classes up to which a C x C count of (target, predicted) pairs is cheap
 
 
+def _same_device(tensor: torch.Tensor, device: torch.device) -> bool:
+    """``tensor.device == device``, without building a device object in the common CPU case."""
+    if tensor.is_cpu:
+        return device.type == "cpu"
+    return tensor.device == device
+
+
 def _ratio(numerator: torch.Tensor, denominator: torch.Tensor) -> torch.Tensor:
     """``numerator / denominator``, 0 where the denominator is 0 (sklearn's zero_division=0)."""
     return torch.where(denominator > 0, numerator / denominator, 0.0)
 
 
 def _per_class_counts(
-    input_type: str, y_pred: torch.Tensor, y: torch.Tensor, per_sample: bool, two_classes: bool
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    input_type: str,
+    y_pred: torch.Tensor,
+    y: torch.Tensor,
+    per_sample: bool,
+    two_classes: bool,
+    needed: tuple[bool, bool] = (True, True),
+) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
     """``(true positives, predicted positives, actual positives)`` of one batch, as int64.
 
     Per class for multiclass input, per label (or per sample) for multilabel input, and for
-    binary input either for the positive class alone or for classes 0 and 1.
+    binary input either for the positive class alone or for classes 0 and 1. ``needed`` says
+    whether the predicted and the actual positives are used: an unneeded one may be ``None``.
     """
     if input_type == "multiclass":
         num_classes = y_pred.shape[1]
@@ -55,7 +68,8 @@ def _per_class_counts(
                 predicted.add(y.flatten().long(), alpha=num_classes),
                 minlength=num_classes * num_classes,
             ).view(num_classes, num_classes)
-            return pairs.diagonal(), pairs.sum(dim=0), pairs.sum(dim=1)
+            predicted_positives = pairs.sum(dim=0) if needed[0] else None
+            return pairs.diagonal(), predicted_positives, pairs.sum(dim=1) if needed[1] else None
         # Out-of-range targets have been reported (or flagged on the device); clamping keeps
         # scatter_add_ from indexing out of bounds before compute() raises.
         target = y.flatten().long().clamp(0, num_classes - 1)
@@ -140,8 +154,13 @@ class _PrecisionRecall(BaseClassification):
             y,
             per_sample=self._average == "samples",
             two_classes=self._average is not False,
+            needed=(
+                self._divides_by_predicted,
+                not self._divides_by_predicted or self._average == "weighted",
+            ),
         )
         positives = pred_pos if self._divides_by_predicted else actual_pos
+        assert positives is not None  # asked for above
         device, dtype = self._device, self._double_dtype
         if self._average == "samples":
             per_sample = _ratio(true_pos.to(dtype), positives)
@@ -150,11 +169,19 @@ class _PrecisionRecall(BaseClassification):
         elif self._average == "micro":
             self._numerator += true_pos.sum().to(device, dtype)
             self._denominator += positives.sum().to(device, dtype)
-        else:
-            self._numerator += true_pos.to(device, dtype)
-            self._denominator += positives.to(device, dtype)
+        elif isinstance(self._numerator, torch.Tensor) and _same_device(true_pos, device):
+            # After the first update: add the int64 counts in place (no float64 copies).
+            self._numerator += true_pos
+            self._denominator += positives
             if self._average == "weighted":
-                self._weight += actual_pos.to(device, dtype)
+                assert actual_pos is not None  # asked for above
+                self._weight += actual_pos
+        else:
+            self._numerator = self._numerator + true_pos.to(device, dtype)
+            self._denominator = self._denominator + positives.to(device, dtype)
+            if self._average == "weighted":
+                assert actual_pos is not None  # asked for above
+                self._weight = self._weight + actual_pos.to(device, dtype)
         self._updated = True
 
     @sync_all_reduce("_numerator", "_denominator", "_weight")

@@ -149,23 +149,26 @@ class ErrorSum(RegressionMetric):
                 and type(y) is torch.Tensor
                 and y_pred.dtype is y.dtype
                 and y_pred.dtype in _PLAIN_DTYPES
-                and y_pred.shape == y.shape
-                and y_pred.ndim > 0
                 and not (y_pred.requires_grad or y.requires_grad)
-                and y_pred.device == y.device == self._device
+                and (
+                    (y_pred.is_cpu and y.is_cpu and self._device.type == "cpu")
+                    or y_pred.device == y.device == self._device
+                )
             ):
-                self._is_reduced = False  # what @reinit__is_reduced does, inline
-                if y.shape[0]:
-                    if plain == "squared":
-                        difference = y_pred - y
-                        if difference.ndim != 1:
-                            difference = difference.reshape(-1)
-                        total = torch.dot(difference, difference)
-                    else:
-                        total = torch.dist(y_pred, y, p=1)
-                    self._sum_of_errors += total
-                    self._num_examples += y.shape[0]
-                return
+                shape = y_pred.shape
+                if shape == y.shape and shape:
+                    self._is_reduced = False  # what @reinit__is_reduced does, inline
+                    rows = shape[0]
+                    if rows:
+                        if plain == "squared":
+                            difference = y_pred - y
+                            if len(shape) != 1:
+                                difference = difference.reshape(-1)
+                            self._sum_of_errors += torch.dot(difference, difference)
+                        else:
+                            self._sum_of_errors += torch.dist(y_pred, y, p=1)
+                        self._num_examples += rows
+                    return
         super().update(output)
 
     @reinit__is_reduced
