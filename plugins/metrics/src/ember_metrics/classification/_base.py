@@ -88,9 +88,6 @@ class BaseClassification(Metric):
 
     def _checked_input(self, output: Any) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``(y_pred, y)`` detached, with binary ``(N, 1, ...)`` predictions squeezed."""
-        plain = self._plain_multiclass(output)
-        if plain is not None:
-            return plain
         owner = f"{type(self).__name__}.update"
         y_pred, y = detach_pair(owner, output)
         input_type, num_classes = detect_input_type(owner, y_pred, y, self._is_multilabel)
@@ -106,11 +103,13 @@ class BaseClassification(Metric):
         return y_pred, y
 
     def _plain_multiclass(self, output: Any) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """The checks of the most common update, inlined: ``None`` unless that is what it is.
+        """``(predicted classes, y)`` of the most common update, or ``None`` if it is another.
 
         That update: after a first multiclass one, float scores ``(N, C)`` and int64 class
-        indices ``(N,)`` on the CPU, without gradients; then the values take two reductions
-        (NaN in the scores, the class range) and the rest reads attributes only.
+        indices ``(N,)`` on the CPU, without gradients. Its checks are inlined: one
+        ``max`` over the classes gives the predictions (the arg-max, first one on ties) and,
+        in the maxima, any NaN; one ``aminmax`` checks the class range. Anything unusual
+        returns ``None``, and the full checks (:meth:`_checked_input`) say what is wrong.
         """
         if self._type != "multiclass" or type(output) is not tuple or len(output) != 2:
             return None
@@ -125,13 +124,14 @@ class BaseClassification(Metric):
             or y_pred.shape[1] != self._num_classes
             or y_pred.shape[0] != y.shape[0]
             or y_pred.requires_grad
-            or not (checked_on_host(y_pred) and checked_on_host(y))
+            or not (y_pred.is_cpu and y.is_cpu and checked_on_host(y))
             or y.shape[0] == 0
         ):
             return None
-        if math.isnan(y_pred.sum().item()):
-            return None  # perhaps NaN: the full checks say where
+        maxima, predicted = y_pred.max(dim=1)
+        if math.isnan(maxima.sum().item()):
+            return None  # a NaN score (or inf - inf): the full checks look closer
         low, high = torch.aminmax(y)
         if low.item() < 0 or high.item() >= y_pred.shape[1]:
             return None  # the full checks raise
-        return y_pred, y
+        return predicted, y

@@ -105,7 +105,18 @@ class Accuracy(BaseClassification):
             >>> acc._num_examples
             3
         """
-        y_pred, y = self._checked_input(output)
+        plain = self._plain_multiclass(output)
+        if plain is not None:
+            predicted, y = plain
+            correct = predicted == y
+        else:
+            correct = self._correct(*self._checked_input(output))
+        count = torch.count_nonzero(correct)  # half the time of a sum of booleans
+        self._num_correct += count if count.device == self._device else count.to(self._device)
+        self._num_examples += correct.numel()
+
+    def _correct(self, y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Whether each prediction of a checked batch is right."""
         if self._type == "multiclass":
             correct = y_pred.argmax(dim=1) == y
         elif self._type == "multilabel":
@@ -114,9 +125,7 @@ class Accuracy(BaseClassification):
             correct = per_label.all(dim=-1)
         else:
             correct = y_pred == y
-        count = torch.count_nonzero(correct)  # half the time of a sum of booleans
-        self._num_correct += count if count.device == self._device else count.to(self._device)
-        self._num_examples += correct.numel()
+        return correct
 
     @sync_all_reduce("_num_correct", "_num_examples")
     def compute(self) -> float:

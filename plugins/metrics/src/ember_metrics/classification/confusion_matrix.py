@@ -117,8 +117,9 @@ class ConfusionMatrix(Metric):
         """Count the most common batch with its checks inlined; False if it is another kind.
 
         That batch: float scores ``(N, C)`` and int64 class indices ``(N,)`` in ``[0, C)``, on
-        the CPU like the matrix, without gradients. Its values take two reductions (NaN in the
-        scores, the class range); anything unusual goes through the full checks.
+        the CPU like the matrix, without gradients. One ``max`` over the classes gives the
+        predictions and, in the maxima, any NaN; one ``aminmax`` checks the class range.
+        Anything unusual goes through the full checks.
         """
         if type(output) is not tuple or len(output) != 2:
             return False
@@ -138,13 +139,14 @@ class ConfusionMatrix(Metric):
             or y.shape[0] == 0
         ):
             return False
-        if math.isnan(y_pred.sum().item()):
-            return False  # perhaps NaN: the full checks say where
+        maxima, predicted = y_pred.max(dim=1)  # the arg-max, and any NaN in the maxima
+        if math.isnan(maxima.sum().item()):
+            return False  # a NaN score (or inf - inf): the full checks look closer
         low, high = torch.aminmax(y)
         size = self.num_classes
         if low.item() < 0 or high.item() >= size:
             return False  # targets to ignore
-        cells = y_pred.argmax(dim=1).add(y, alpha=size)
+        cells = predicted.add(y, alpha=size)
         self.confusion_matrix.view(-1).index_add_(0, cells, self._ones(cells.shape[0]))
         self._num_examples += y.shape[0]
         return True

@@ -51,16 +51,19 @@ def _per_class_counts(
     per_sample: bool,
     two_classes: bool,
     needed: tuple[bool, bool] = (True, True),
+    predicted: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
     """``(true positives, predicted positives, actual positives)`` of one batch, as int64.
 
     Per class for multiclass input, per label (or per sample) for multilabel input, and for
     binary input either for the positive class alone or for classes 0 and 1. ``needed`` says
     whether the predicted and the actual positives are used: an unneeded one may be ``None``.
+    ``predicted``: the arg-max of multiclass scores, when the caller has it already.
     """
     if input_type == "multiclass":
         num_classes = y_pred.shape[1]
-        predicted = y_pred.argmax(dim=1).flatten()
+        if predicted is None:
+            predicted = y_pred.argmax(dim=1).flatten()
         if checked_on_host(predicted) and num_classes <= _PAIR_COUNT_LIMIT:
             # One bincount of (target, predicted) pairs gives all three counts; class indices
             # on the CPU were checked already. (bincount would synchronise on an accelerator.)
@@ -140,7 +143,13 @@ class _PrecisionRecall(BaseClassification):
     @reinit__is_reduced
     def update(self, output: tuple[torch.Tensor, torch.Tensor]) -> None:
         """Add the counts of one batch ``(y_pred, y)``."""
-        y_pred, y = self._checked_input(output)
+        plain = self._plain_multiclass(output)
+        if plain is not None:
+            predicted: torch.Tensor | None = plain[0]
+            y_pred, y = output
+        else:
+            predicted = None
+            y_pred, y = self._checked_input(output)
         input_type = self._type
         assert input_type is not None  # set by _checked_input
         if self._average == "samples" and input_type != "multilabel":
@@ -158,6 +167,7 @@ class _PrecisionRecall(BaseClassification):
                 self._divides_by_predicted,
                 not self._divides_by_predicted or self._average == "weighted",
             ),
+            predicted=predicted,
         )
         positives = pred_pos if self._divides_by_predicted else actual_pos
         assert positives is not None  # asked for above
