@@ -153,7 +153,7 @@ class ErrorSum(RegressionMetric):
                 and y_pred.dtype in _PLAIN_DTYPES
                 and not (y_pred.requires_grad or y.requires_grad)
                 and (
-                    (y_pred.is_cpu and y.is_cpu and self._device.type == "cpu")
+                    (y_pred.is_cpu and y.is_cpu and self._cpu_sums)
                     or y_pred.device == y.device == self._device
                 )
             ):
@@ -179,6 +179,7 @@ class ErrorSum(RegressionMetric):
         self._sum_of_errors = torch.zeros((), dtype=self._double_dtype, device=self._device)
         self._num_examples = 0
         self._reset_invalid()
+        self._cpu_sums = self._device.type == "cpu"  # read on every update: kept as a bool
 
     def _update(self, y_pred: torch.Tensor, y: torch.Tensor) -> None:
         errors = self._errors(self._float(y_pred), self._float(y))
