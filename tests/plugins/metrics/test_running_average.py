@@ -135,3 +135,44 @@ def test_source_and_output_transform_are_exclusive():
 def test_non_numeric_output_is_a_type_error():
     with pytest.raises(TypeError, match=r"RunningAverage\.update"):
         RunningAverage(output_transform=identity).update("loss")
+
+
+def _two_rank_running_averages(local_rank: int, outputs, batches, out: str) -> None:
+    """Each rank folds its own outputs (and batches) in, one per iteration; saves the values."""
+    import ember.distributed as idist
+
+    rank = idist.get_rank()
+    smooth = RunningAverage(alpha=0.6, output_transform=identity)
+    running = RunningAverage(Accuracy(), alpha=0.6)
+    for value, batch in zip(outputs[rank], batches[rank], strict=True):
+        smooth.update(value)
+        running.update(batch)
+    torch.save([smooth.compute(), running.compute()], f"{out}.{rank}")
+
+
+@pytest.mark.slow
+def test_two_processes_average_each_iteration_over_both_then_smooth(tmp_path):
+    # In a distributed run each iteration's value is combined over the processes first (the
+    # mean of the outputs; src's value over both batches), as in PyTorch-Ignite; the average
+    # then moves once per iteration. Oracle: numpy's EMA over those combined values.
+    import ember.distributed as idist
+
+    generator = torch.Generator().manual_seed(17)
+    outputs = torch.rand(2, 5, generator=generator).tolist()
+    scores = torch.randn(2, 5, 6, 3, generator=generator)
+    labels = torch.randint(0, 3, (2, 5, 6), generator=generator)
+    batches = [[(scores[r, i], labels[r, i]) for i in range(5)] for r in range(2)]
+    out = str(tmp_path / "values")
+    idist.spawn("gloo", _two_rank_running_averages, args=(outputs, batches, out), nproc_per_node=2)
+    mean_outputs = [(a + b) / 2 for a, b in zip(*outputs, strict=True)]
+    union_accuracy = [
+        float(
+            (torch.cat([scores[0, i], scores[1, i]]).argmax(1) == labels[:, i].flatten())
+            .double()
+            .mean()
+        )
+        for i in range(5)
+    ]
+    expected = [float(numpy_ema(mean_outputs, 0.6)), float(numpy_ema(union_accuracy, 0.6))]
+    for rank in range(2):
+        assert torch.load(f"{out}.{rank}") == pytest.approx(expected, rel=1e-9)

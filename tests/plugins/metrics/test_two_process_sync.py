@@ -23,7 +23,8 @@ FAMILY_FILES = sorted(Path(__file__).resolve().parent.glob("sync_cases_*.py"))
 NOT_APPLICABLE = {
     "gpu_info": "reads the GPU's own counters: there is nothing to synchronise, and no GPU here",
     "frequency": "outputs per second of wall-clock time: two processes have twice the rate",
-    "running_average": "moves once per iteration with the mean over processes, by definition",
+    "running_average": "moves once per iteration with the mean over processes, by definition"
+    " (test_running_average.py checks that on two processes)",
 }
 
 
