@@ -18,7 +18,12 @@ from typing import Any
 import torch
 
 from ember.metric import sync_all_reduce
-from ember_metrics.aggregation.variable_accumulation import Output, VariableAccumulation
+from ember_metrics._shape_agreement import agree_on_shapes
+from ember_metrics.aggregation.variable_accumulation import (
+    Output,
+    VariableAccumulation,
+    has_examples,
+)
 from ember_metrics.classification._input_checks import raise_deferred_checks, require
 
 __all__ = ["Average", "GeometricAverage"]
@@ -106,6 +111,7 @@ class Average(_Mean):
             skip_unrolling=skip_unrolling,
         )
 
+    @agree_on_shapes("accumulator", has_data=has_examples)
     @sync_all_reduce("accumulator", "num_examples")
     def compute(self) -> torch.Tensor:
         """The mean, a float64 tensor."""
@@ -155,6 +161,7 @@ class GeometricAverage(_Mean):
             raise ValueError(f"{owner}: output is {output!r}; expected {expected}")
         super()._check_output(output)
 
+    @agree_on_shapes("accumulator", has_data=has_examples)
     @sync_all_reduce("accumulator", "num_examples")
     def compute(self) -> float | torch.Tensor:
         """The geometric mean: a float, or a float64 tensor for tensor examples."""

@@ -19,6 +19,7 @@ import torch
 
 from ember.exceptions import NotComputableError
 from ember.metric import Metric, reinit__is_reduced, sync_all_reduce
+from ember_metrics._shape_agreement import agree_on_shapes
 from ember_metrics.classification._input_checks import clear_deferred_checks
 
 __all__ = ["VariableAccumulation"]
@@ -28,6 +29,21 @@ Output = float | torch.Tensor
 
 def _identity(output: Any) -> Any:
     return output
+
+
+def has_examples(metric: VariableAccumulation) -> bool:
+    """Whether ``metric`` has seen an example since its last reset.
+
+    Example:
+        >>> from ember_metrics.aggregation.variable_accumulation import VariableAccumulation
+        >>> metric = VariableAccumulation(lambda acc, x: acc + x)
+        >>> has_examples(metric)
+        False
+        >>> metric.update(1.0)
+        >>> has_examples(metric)
+        True
+    """
+    return metric.num_examples > 0
 
 
 class VariableAccumulation(Metric):
@@ -107,6 +123,9 @@ class VariableAccumulation(Metric):
                 f"{type(self).__name__} must have at least one example before it can be computed"
             )
 
+    # The accumulator takes the examples' shape at the first update; a process without
+    # examples reduces zeros of that shape (the sum's identity) rather than its 0-d zero.
+    @agree_on_shapes("accumulator", has_data=has_examples)
     @sync_all_reduce("accumulator", "num_examples")
     def compute(self) -> Any:
         """``(accumulator, number of examples)``."""

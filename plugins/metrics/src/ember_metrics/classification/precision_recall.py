@@ -23,6 +23,7 @@ import torch
 
 from ember.exceptions import NotComputableError
 from ember.metric import reinit__is_reduced, sync_all_reduce
+from ember_metrics._shape_agreement import agree_on_shapes
 from ember_metrics.classification._base import BaseClassification, identity
 from ember_metrics.classification._input_checks import checked_on_host, raise_deferred_checks
 
@@ -97,6 +98,10 @@ def _per_class_counts(
         torch.stack([total - pred_pos, pred_pos]),
         torch.stack([total - actual_pos, actual_pos]),
     )
+
+
+def _was_updated(metric: _PrecisionRecall) -> bool:
+    return metric._updated
 
 
 class _PrecisionRecall(BaseClassification):
@@ -194,6 +199,11 @@ class _PrecisionRecall(BaseClassification):
                 self._weight = self._weight + actual_pos.to(device, dtype)
         self._updated = True
 
+    # A process without updates still holds the int zeros of reset(): agree on the counts'
+    # shapes (and on being updated) first, so that every process reduces the same tensors.
+    @agree_on_shapes(
+        "_numerator", "_denominator", "_weight", has_data=_was_updated, flag="_updated"
+    )
     @sync_all_reduce("_numerator", "_denominator", "_weight")
     def compute(self) -> torch.Tensor | float:
         """The metric per class (``average`` False or None) or averaged (a float)."""

@@ -14,6 +14,7 @@ import torch
 from torch.nn import functional
 
 from ember.metric import reinit__is_reduced, sync_all_reduce
+from ember_metrics._shape_agreement import agree_on_shapes
 from ember_metrics.regression._checks import NAN_CHECKS
 from ember_metrics.similarity._base import RunningMean, check_class_scores, rows_of_classes
 
@@ -63,6 +64,10 @@ class Entropy(RunningMean):
         self._add(-torch.special.xlogy(prob, prob).sum(), prob.shape[0])
 
 
+def _has_examples(metric: RunningMean) -> bool:
+    return metric._count > 0
+
+
 class MutualInformation(Entropy):
     """Mutual information between inputs and predicted classes: ``H(mean_i p_i) - mean_i H(p_i)``.
 
@@ -99,6 +104,8 @@ class MutualInformation(Entropy):
         information = marginal_entropy - self._total / self._count
         return float(information.clamp(min=0.0).item())
 
+    # A process without examples holds the 0-d zero of reset(): it reduces zeros per class.
+    @agree_on_shapes("_sum_of_probabilities", has_data=_has_examples)
     @sync_all_reduce("_total", "_count", "_sum_of_probabilities", "_num_invalid")
     def compute(self) -> float:
         """The mutual information over every example since the last reset."""
