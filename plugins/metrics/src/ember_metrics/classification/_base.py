@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -27,10 +26,10 @@ from ember_metrics.classification._input_checks import (
     check_class_indices,
     check_no_nan,
     check_same_input_type,
-    checked_on_host,
     clear_deferred_checks,
     detach_pair,
     detect_input_type,
+    plain_multiclass,
 )
 
 __all__ = ["BaseClassification", "identity"]
@@ -103,35 +102,8 @@ class BaseClassification(Metric):
         return y_pred, y
 
     def _plain_multiclass(self, output: Any) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """``(predicted classes, y)`` of the most common update, or ``None`` if it is another.
-
-        That update: after a first multiclass one, float scores ``(N, C)`` and int64 class
-        indices ``(N,)`` on the CPU, without gradients. Its checks are inlined: one
-        ``max`` over the classes gives the predictions (the arg-max, first one on ties) and,
-        in the maxima, any NaN; one ``aminmax`` checks the class range. Anything unusual
-        returns ``None``, and the full checks (:meth:`_checked_input`) say what is wrong.
-        """
-        if self._type != "multiclass" or type(output) is not tuple or len(output) != 2:
+        """``(predicted classes, y)`` of a plain multiclass batch after a first multiclass
+        update (see :func:`~ember_metrics.classification._input_checks.plain_multiclass`)."""
+        if self._type != "multiclass":
             return None
-        y_pred, y = output
-        if (
-            type(y_pred) is not torch.Tensor
-            or type(y) is not torch.Tensor
-            or y_pred.ndim != 2
-            or y.ndim != 1
-            or y.dtype is not torch.int64
-            or not y_pred.is_floating_point()
-            or y_pred.shape[1] != self._num_classes
-            or y_pred.shape[0] != y.shape[0]
-            or y_pred.requires_grad
-            or not (y_pred.is_cpu and y.is_cpu and checked_on_host(y))
-            or y.shape[0] == 0
-        ):
-            return None
-        maxima, predicted = y_pred.max(dim=1)
-        if math.isnan(maxima.sum().item()):
-            return None  # a NaN score (or inf - inf): the full checks look closer
-        low, high = torch.aminmax(y)
-        if low.item() < 0 or high.item() >= y_pred.shape[1]:
-            return None  # the full checks raise
-        return predicted, y
+        return plain_multiclass(output, self._num_classes)

@@ -49,6 +49,7 @@ __all__ = [
     "clear_deferred_checks",
     "detach_pair",
     "detect_input_type",
+    "plain_multiclass",
     "raise_deferred_checks",
     "require",
     "shape_of",
@@ -228,6 +229,50 @@ def checked_on_host(tensor: torch.Tensor) -> bool:
     if tensor.is_cpu:  # an attribute read; device.type builds a device object
         return "cpu" in EAGER_DEVICE_TYPES
     return tensor.device.type in EAGER_DEVICE_TYPES
+
+
+def plain_multiclass(
+    output: Any, num_classes: int | None
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """``(predicted classes, y)`` of the most common multiclass batch, else ``None``.
+
+    That batch: a tuple of float scores ``(N, C)`` (``C = num_classes``) and int64 class
+    indices ``(N,)`` in ``[0, C)``, ``N > 0``, on the CPU, without gradients. Its checks are
+    inlined: one ``max`` over the classes gives the predictions (the arg-max, the first one on
+    ties) and, in the maxima, any NaN; one ``aminmax`` checks the class range; the rest reads
+    attributes. ``None`` means "take the full checks", which say what is wrong, if anything.
+
+    Example:
+        >>> import torch
+        >>> plain_multiclass((torch.tensor([[0.1, 0.9], [0.8, 0.2]]), torch.tensor([1, 1])), 2)
+        (tensor([1, 0]), tensor([1, 1]))
+        >>> plain_multiclass((torch.tensor([[0.1, 0.9]]), torch.tensor([2])), 2) is None
+        True
+    """
+    if type(output) is not tuple or len(output) != 2:
+        return None
+    y_pred, y = output
+    if (
+        type(y_pred) is not torch.Tensor
+        or type(y) is not torch.Tensor
+        or y_pred.ndim != 2
+        or y.ndim != 1
+        or y.dtype is not torch.int64
+        or not y_pred.is_floating_point()
+        or y_pred.shape[1] != num_classes
+        or y_pred.shape[0] != y.shape[0]
+        or y_pred.requires_grad
+        or not (y_pred.is_cpu and y.is_cpu and checked_on_host(y))
+        or y.shape[0] == 0
+    ):
+        return None
+    maxima, predicted = y_pred.max(dim=1)
+    if math.isnan(maxima.sum().item()):
+        return None  # a NaN score (or inf - inf): the full checks look closer
+    low, high = torch.aminmax(y)
+    if low.item() < 0 or high.item() >= num_classes:
+        return None  # out of range: the full checks raise (or ignore it, for ConfusionMatrix)
+    return predicted, y
 
 
 def _in_range_on_host(values: torch.Tensor, num_classes: int | None) -> bool:

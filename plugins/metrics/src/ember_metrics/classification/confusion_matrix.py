@@ -12,7 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from ember_metrics.classification._input_checks import (
     checked_on_host,
     clear_deferred_checks,
     detach_pair,
+    plain_multiclass,
     raise_deferred_checks,
     require,
     shape_of,
@@ -116,36 +116,16 @@ class ConfusionMatrix(Metric):
     def _add_plain_batch(self, output: Any) -> bool:
         """Count the most common batch with its checks inlined; False if it is another kind.
 
-        That batch: float scores ``(N, C)`` and int64 class indices ``(N,)`` in ``[0, C)``, on
-        the CPU like the matrix, without gradients. One ``max`` over the classes gives the
-        predictions and, in the maxima, any NaN; one ``aminmax`` checks the class range.
-        Anything unusual goes through the full checks.
+        That batch (see :func:`~ember_metrics.classification._input_checks.plain_multiclass`)
+        on the CPU like the matrix. Anything unusual goes through the full checks.
         """
-        if type(output) is not tuple or len(output) != 2:
+        if not self.confusion_matrix.is_cpu:
             return False
-        y_pred, y = output
-        if (
-            type(y_pred) is not torch.Tensor
-            or type(y) is not torch.Tensor
-            or y_pred.ndim != 2
-            or y.ndim != 1
-            or y.dtype is not torch.int64
-            or not y_pred.is_floating_point()
-            or y_pred.shape[1] != self.num_classes
-            or y_pred.shape[0] != y.shape[0]
-            or y_pred.requires_grad
-            or not (self.confusion_matrix.is_cpu and y_pred.is_cpu and y.is_cpu)
-            or not checked_on_host(y)
-            or y.shape[0] == 0
-        ):
-            return False
-        maxima, predicted = y_pred.max(dim=1)  # the arg-max, and any NaN in the maxima
-        if math.isnan(maxima.sum().item()):
-            return False  # a NaN score (or inf - inf): the full checks look closer
-        low, high = torch.aminmax(y)
+        plain = plain_multiclass(output, self.num_classes)
+        if plain is None:
+            return False  # another kind of batch, a NaN, or targets to ignore
+        predicted, y = plain
         size = self.num_classes
-        if low.item() < 0 or high.item() >= size:
-            return False  # targets to ignore
         cells = predicted.add(y, alpha=size)
         self.confusion_matrix.view(-1).index_add_(0, cells, self._ones(cells.shape[0]))
         self._num_examples += y.shape[0]
