@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -31,6 +31,9 @@ from ember_metrics.classification._input_checks import (
     detect_input_type,
     plain_multiclass,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = ["BaseClassification", "identity"]
 
@@ -101,9 +104,10 @@ class BaseClassification(Metric):
         check_same_input_type(self, owner, input_type, num_classes)
         return y_pred, y
 
-    def _plain_multiclass(self, output: Any) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """``(predicted classes, y)`` of a plain multiclass batch after a first multiclass
-        update (see :func:`~ember_metrics.classification._input_checks.plain_multiclass`)."""
+    def _plain_multiclass(self, output: Any) -> tuple[NDArray[Any], NDArray[Any]] | None:
+        """``(predicted classes, y)`` as numpy arrays for a plain multiclass batch after a
+        first multiclass update, else ``None``
+        (see :func:`~ember_metrics.classification._input_checks.plain_multiclass`)."""
         if self._type != "multiclass":
             return None
         return plain_multiclass(output, self._num_classes)

@@ -33,11 +33,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from ember.metric import Metric
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+try:  # torch imports numpy when it is installed, so this costs nothing
+    import numpy as _numpy
+
+    _max_of = _numpy.maximum.reduce  # ndarray.max() without its Python wrapper
+    _UINT64 = _numpy.uint64
+except ImportError:  # pragma: no cover - torch runs without numpy; plain_multiclass says None
+    _numpy = None  # type: ignore[assignment]
 
 __all__ = [
     "EAGER_DEVICE_TYPES",
@@ -57,6 +68,8 @@ __all__ = [
 
 EAGER_DEVICE_TYPES: frozenset[str] = frozenset({"cpu"})
 """Device types whose values are checked in ``update``; on others the check is deferred."""
+
+_NUMPY_SCORES = frozenset({torch.float32, torch.float64})  # score dtypes numpy reads as they are
 
 _DEFERRED = "_deferred_checks"
 
@@ -233,46 +246,50 @@ def checked_on_host(tensor: torch.Tensor) -> bool:
 
 def plain_multiclass(
     output: Any, num_classes: int | None
-) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """``(predicted classes, y)`` of the most common multiclass batch, else ``None``.
+) -> tuple[NDArray[Any], NDArray[Any]] | None:
+    """``(predicted classes, y)`` of the most common multiclass batch as numpy arrays, else
+    ``None``.
 
-    That batch: a tuple of float scores ``(N, C)`` (``C = num_classes``) and int64 class
-    indices ``(N,)`` in ``[0, C)``, ``N > 0``, on the CPU, without gradients. Its checks are
-    inlined: one ``max`` over the classes gives the predictions (the arg-max, the first one on
-    ties) and, in the maxima, any NaN; one ``aminmax`` checks the class range; the rest reads
-    attributes. ``None`` means "take the full checks", which say what is wrong, if anything.
+    That batch: a tuple of float32 or float64 scores ``(N, C)`` (``C = num_classes``) and int64
+    class indices ``(N,)`` in ``[0, C)``, ``N > 0``, on the CPU, without gradients. Its values
+    are read through numpy views of the tensors (no copy): on arrays this small numpy's
+    reductions cost a third of torch's dispatch. One ``max`` of the scores finds any NaN, one
+    ``max`` of the targets read as unsigned integers checks the class range (a negative index
+    reads as a huge one), one ``argmax`` gives the predictions (the first maximum on ties, as
+    ``torch.argmax``). ``None`` means "take the full checks", which say what is wrong, if
+    anything; so does a machine without numpy (torch does not require it).
 
     Example:
         >>> import torch
-        >>> plain_multiclass((torch.tensor([[0.1, 0.9], [0.8, 0.2]]), torch.tensor([1, 1])), 2)
-        (tensor([1, 0]), tensor([1, 1]))
+        >>> predicted, y = plain_multiclass(
+        ...     (torch.tensor([[0.1, 0.9], [0.8, 0.2]]), torch.tensor([1, 1])), 2
+        ... )
+        >>> predicted.tolist(), y.tolist()
+        ([1, 0], [1, 1])
         >>> plain_multiclass((torch.tensor([[0.1, 0.9]]), torch.tensor([2])), 2) is None
         True
     """
-    if type(output) is not tuple or len(output) != 2:
+    if type(output) is not tuple or len(output) != 2 or _numpy is None:
         return None
     y_pred, y = output
-    if (
+    if (  # what .numpy() needs: CPU tensors without gradients, in a dtype numpy has
         type(y_pred) is not torch.Tensor
         or type(y) is not torch.Tensor
-        or y_pred.ndim != 2
-        or y.ndim != 1
-        or y.dtype is not torch.int64
-        or not y_pred.is_floating_point()
-        or y_pred.shape[1] != num_classes
-        or y_pred.shape[0] != y.shape[0]
+        or not (y_pred.is_cpu and y.is_cpu and "cpu" in EAGER_DEVICE_TYPES)
         or y_pred.requires_grad
-        or not (y_pred.is_cpu and y.is_cpu and checked_on_host(y))
-        or y.shape[0] == 0
+        or y_pred.dtype not in _NUMPY_SCORES
+        or y.dtype is not torch.int64
     ):
         return None
-    maxima, predicted = y_pred.max(dim=1)
-    if math.isnan(maxima.sum().item()):
-        return None  # a NaN score (or inf - inf): the full checks look closer
-    low, high = torch.aminmax(y)
-    if low.item() < 0 or high.item() >= num_classes:
+    scores, target = y_pred.numpy(), y.numpy()
+    shape = scores.shape  # numpy's shape: a plain tuple, cheaper to read than torch.Size
+    if len(shape) != 2 or shape[1] != num_classes or target.shape != (shape[0],) or not shape[0]:
+        return None
+    if _max_of(target.view(_UINT64)) >= num_classes:
         return None  # out of range: the full checks raise (or ignore it, for ConfusionMatrix)
-    return predicted, y
+    if math.isnan(_max_of(scores, None)):
+        return None  # a NaN score: the full checks raise
+    return scores.argmax(axis=1), target
 
 
 def _in_range_on_host(values: torch.Tensor, num_classes: int | None) -> bool:

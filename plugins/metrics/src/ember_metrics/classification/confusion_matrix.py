@@ -17,6 +17,11 @@ from typing import Any
 
 import torch
 
+try:  # plain batches are counted through numpy views (see plain_multiclass)
+    import numpy as _numpy
+except ImportError:  # pragma: no cover - without numpy no batch is plain
+    _numpy = None  # type: ignore[assignment]
+
 from ember.exceptions import NotComputableError
 from ember.metric import Metric, reinit__is_reduced, sync_all_reduce
 from ember_metrics.classification._base import identity
@@ -117,17 +122,20 @@ class ConfusionMatrix(Metric):
         """Count the most common batch with its checks inlined; False if it is another kind.
 
         That batch (see :func:`~ember_metrics.classification._input_checks.plain_multiclass`)
-        on the CPU like the matrix. Anything unusual goes through the full checks.
+        on the CPU like the matrix, which numpy adds to in place. Anything unusual goes through
+        the full checks.
         """
         if not self.confusion_matrix.is_cpu:
             return False
         plain = plain_multiclass(output, self.num_classes)
         if plain is None:
             return False  # another kind of batch, a NaN, or targets to ignore
-        predicted, y = plain
+        predicted, y = plain  # numpy views: count the (target, predicted) pairs on the host
         size = self.num_classes
-        cells = predicted.add(y, alpha=size)
-        self.confusion_matrix.view(-1).index_add_(0, cells, self._ones(cells.shape[0]))
+        cells = y * size
+        cells += predicted
+        matrix = self.confusion_matrix.numpy()  # a view: adding to it adds to the tensor
+        matrix += _numpy.bincount(cells, minlength=size * size).reshape(size, size)
         self._num_examples += y.shape[0]
         return True
 

@@ -17,15 +17,23 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
+
+try:  # plain batches are counted through numpy views (see plain_multiclass)
+    import numpy as _numpy
+except ImportError:  # pragma: no cover - without numpy no batch is plain
+    _numpy = None  # type: ignore[assignment]
 
 from ember.exceptions import NotComputableError
 from ember.metric import reinit__is_reduced, sync_all_reduce
 from ember_metrics._shape_agreement import agree_on_shapes
 from ember_metrics.classification._base import BaseClassification, identity
 from ember_metrics.classification._input_checks import checked_on_host, raise_deferred_checks
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = ["Precision", "Recall"]
 
@@ -150,7 +158,9 @@ class _PrecisionRecall(BaseClassification):
         """Add the counts of one batch ``(y_pred, y)``."""
         plain = self._plain_multiclass(output)
         if plain is not None:
-            predicted: torch.Tensor | None = plain[0]
+            if self._add_plain_counts(*plain):
+                return
+            predicted: torch.Tensor | None = torch.from_numpy(plain[0])
             y_pred, y = output
         else:
             predicted = None
@@ -198,6 +208,26 @@ class _PrecisionRecall(BaseClassification):
                 assert actual_pos is not None  # asked for above
                 self._weight = self._weight + actual_pos.to(device, dtype)
         self._updated = True
+
+    def _add_plain_counts(self, predicted: NDArray[Any], target: NDArray[Any]) -> bool:
+        """Add the per-class counts of a plain multiclass batch (numpy views, see
+        :meth:`_plain_multiclass`) to counters on the CPU, in place; False if the counters are
+        not per-class tensors on the CPU yet (the first update, ``average="micro"``).
+        """
+        numerator = self._numerator
+        if self._average == "micro" or type(numerator) is not torch.Tensor or not numerator.is_cpu:
+            return False
+        size = self._num_classes
+        denominator = self._denominator
+        assert isinstance(denominator, torch.Tensor)  # set together with the numerator
+        numerator.numpy()[:] += _numpy.bincount(target[predicted == target], minlength=size)
+        positives = predicted if self._divides_by_predicted else target
+        denominator.numpy()[:] += _numpy.bincount(positives, minlength=size)
+        if self._average == "weighted":
+            weight = self._weight
+            assert isinstance(weight, torch.Tensor)  # set together with the numerator
+            weight.numpy()[:] += _numpy.bincount(target, minlength=size)
+        return True
 
     # A process without updates still holds the int zeros of reset(): agree on the counts'
     # shapes (and on being updated) first, so that every process reduces the same tensors.
