@@ -6,7 +6,8 @@ that must be 0 or 1, class indices in range, no NaN) need the data:
 - inputs on the CPU are checked at once: their values are already on the host, so ``update``
   raises on the batch that is wrong, at the cost of one reduction per check;
 - inputs on an accelerator (CUDA, MPS, ...) are checked on the device and the outcome is kept
-  there; the next ``compute`` reads it back and raises. Reading a flag back in ``update`` would
+  there; the next ``compute`` reads it back and raises (in a distributed run, on every process
+  when any process found invalid input). Reading a flag back in ``update`` would
   make the host wait for the device on every batch, which is what an accelerator user pays for
   in PyTorch-Ignite. The trade-off: a bad batch is reported at the end of the accumulation
   period rather than where it happened, and the counters may hold garbage until then.
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from ember.metric import Metric
+from ember.metric.reduction import get_collective_hooks
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -393,10 +395,30 @@ def clear_deferred_checks(metric: Metric) -> None:
 def raise_deferred_checks(metric: Metric) -> None:
     """Raise the first deferred check that failed since ``reset``; call it from ``compute``.
 
+    In a distributed run every process calls it and takes part in one reduction of a number:
+    when any process found invalid input, every process raises (a process whose own input was
+    valid names the processes whose input was not, and their messages). So no process goes on
+    to a collective that a failing process never joins, and no process returns a value that
+    mixes in invalid input.
+
     Example:
         >>> from types import SimpleNamespace
         >>> raise_deferred_checks(SimpleNamespace())  # nothing deferred: nothing to raise
     """
-    for message, flag in metric.__dict__.get(_DEFERRED, {}).items():
-        if bool(flag):
-            raise ValueError(message)
+    failed = next(
+        (message for message, flag in metric.__dict__.get(_DEFERRED, {}).items() if bool(flag)),
+        None,
+    )
+    hooks = get_collective_hooks()
+    if hooks.get_world_size() > 1 and hooks.all_reduce(int(failed is not None), "MAX"):
+        messages = hooks.all_gather(failed or "")  # only after a failure somewhere
+        if failed is None:
+            reports = "; ".join(
+                f"process {rank}: {message}" for rank, message in enumerate(messages) if message
+            )
+            raise ValueError(
+                f"{type(metric).__name__}.compute: another process received invalid input "
+                f"since the last reset(), so no process computes a value. {reports}"
+            )
+    if failed is not None:
+        raise ValueError(failed)
