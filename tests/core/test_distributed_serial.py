@@ -252,6 +252,33 @@ def test_initialize_gloo_alone_then_finalize_restores_everything() -> None:
     assert dict(os.environ) == before
 
 
+def test_finalize_frees_a_model_kept_only_by_a_cycle_before_the_group_goes() -> None:
+    # A DistributedDataParallel model held by a reference cycle (as an engine's handlers hold
+    # the model of its update function) must be freed while its group still exists, not at
+    # some later collection after destroy_process_group. The automatic collector is off, so
+    # only finalize can free it.
+    import gc
+    import weakref
+
+    idist.initialize("gloo", timeout=30)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        model = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(2, 1))
+        holder: dict[str, object] = {"model": model}
+        holder["self"] = holder  # the cycle
+        alive = weakref.ref(model)
+        del model, holder
+        assert alive() is not None
+        idist.finalize()
+        assert alive() is None
+    finally:
+        if enabled:
+            gc.enable()
+        if dist.is_initialized():
+            idist.finalize()
+
+
 def test_a_group_started_by_hand_is_followed() -> None:
     from ember.distributed.models.native import find_free_port
 

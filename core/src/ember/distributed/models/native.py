@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 from collections.abc import Callable, Mapping
@@ -335,8 +336,13 @@ class NativeModel(ComputationModel):
         """Wait for every process, destroy the process group, restore the environment.
 
         The barrier first keeps gloo from aborting at exit when one process tears down its
-        group while another still uses it.
+        group while another still uses it. Before it, a garbage collection frees what only
+        reference cycles kept alive (a ``DistributedDataParallel`` model held by an engine's
+        handlers): freed later, after the group is gone, such an object released its
+        communication threads at interpreter exit and could abort the process ("terminate
+        called without an active exception").
         """
+        gc.collect()
         try:
             if dist.is_initialized():
                 self.barrier()
