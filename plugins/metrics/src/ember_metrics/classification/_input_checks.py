@@ -40,17 +40,14 @@ import torch
 
 from ember.metric import Metric
 from ember.metric.reduction import get_collective_hooks
+from ember_metrics._optional_numpy import numpy as _numpy
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-try:  # torch imports numpy when it is installed, so this costs nothing
-    import numpy as _numpy
-
+if _numpy is not None:
     _max_of = _numpy.maximum.reduce  # ndarray.max() without its Python wrapper
     _UINT64 = _numpy.uint64
-except ImportError:  # pragma: no cover - torch runs without numpy; plain_multiclass says None
-    _numpy = None  # type: ignore[assignment]
 
 __all__ = [
     "EAGER_DEVICE_TYPES",

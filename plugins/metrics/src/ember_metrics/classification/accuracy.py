@@ -18,6 +18,7 @@ import torch
 
 from ember.exceptions import NotComputableError
 from ember.metric import reinit__is_reduced, sync_all_reduce
+from ember_metrics._optional_numpy import numpy as _numpy  # plain batches
 from ember_metrics.classification._base import BaseClassification, identity
 from ember_metrics.classification._input_checks import (
     checked_on_host,
@@ -26,11 +27,6 @@ from ember_metrics.classification._input_checks import (
 )
 
 __all__ = ["Accuracy"]
-
-try:  # for the numpy views of plain batches; a fifth of the time of torch.count_nonzero
-    from numpy import count_nonzero as _count_nonzero
-except ImportError:  # pragma: no cover - without numpy no batch is plain: never called
-    _count_nonzero = None  # type: ignore[assignment]
 
 
 class Accuracy(BaseClassification):
@@ -123,7 +119,7 @@ class Accuracy(BaseClassification):
             plain = plain_multiclass(output, self._num_classes)
             if plain is not None:  # numpy views of a checked plain batch: count on the host
                 predicted, y = plain
-                self._num_correct += int(_count_nonzero(predicted == y))
+                self._num_correct += int(_numpy.count_nonzero(predicted == y))
                 self._num_examples += y.shape[0]
                 return
         correct = self._correct(*self._checked_input(output))

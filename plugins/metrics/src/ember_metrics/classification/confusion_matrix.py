@@ -17,13 +17,9 @@ from typing import Any
 
 import torch
 
-try:  # plain batches are counted through numpy views (see plain_multiclass)
-    import numpy as _numpy
-except ImportError:  # pragma: no cover - without numpy no batch is plain
-    _numpy = None  # type: ignore[assignment]
-
 from ember.exceptions import NotComputableError
 from ember.metric import Metric, reinit__is_reduced, sync_all_reduce
+from ember_metrics._optional_numpy import numpy as _numpy  # plain batches
 from ember_metrics.classification._base import identity
 from ember_metrics.classification._input_checks import (
     check_no_nan,

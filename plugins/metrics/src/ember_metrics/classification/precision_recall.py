@@ -21,13 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-try:  # plain batches are counted through numpy views (see plain_multiclass)
-    import numpy as _numpy
-except ImportError:  # pragma: no cover - without numpy no batch is plain
-    _numpy = None  # type: ignore[assignment]
-
 from ember.exceptions import NotComputableError
 from ember.metric import reinit__is_reduced, sync_all_reduce
+from ember_metrics._optional_numpy import numpy as _numpy  # plain batches
 from ember_metrics._shape_agreement import agree_on_shapes
 from ember_metrics.classification._base import BaseClassification, identity
 from ember_metrics.classification._input_checks import checked_on_host, raise_deferred_checks
@@ -212,10 +208,14 @@ class _PrecisionRecall(BaseClassification):
     def _add_plain_counts(self, predicted: NDArray[Any], target: NDArray[Any]) -> bool:
         """Add the per-class counts of a plain multiclass batch (numpy views, see
         :meth:`_plain_multiclass`) to counters on the CPU, in place; False if the counters are
-        not per-class tensors on the CPU yet (the first update, ``average="micro"``).
+        not per-class tensors on the CPU (the first update, ``average`` "micro" or "samples").
         """
         numerator = self._numerator
-        if self._average == "micro" or type(numerator) is not torch.Tensor or not numerator.is_cpu:
+        if (
+            self._average in ("micro", "samples")
+            or type(numerator) is not torch.Tensor
+            or not numerator.is_cpu
+        ):
             return False
         size = self._num_classes
         denominator = self._denominator
