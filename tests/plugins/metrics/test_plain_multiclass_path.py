@@ -113,3 +113,25 @@ def test_accuracy_counts_on_after_loading_a_state_with_a_tensor_count():
     target.update((scores, y))
     assert target.compute() == 0.5
     assert int(target._num_correct) == 2
+
+
+def test_without_numpy_every_batch_takes_the_torch_path(monkeypatch):
+    # torch runs without numpy: then no batch is plain, and the counts are the same.
+    from ember_metrics.classification import _input_checks
+
+    generator = torch.Generator().manual_seed(7)
+    drawn = [
+        (torch.randn(9, 3, generator=generator), torch.randint(0, 3, (9,), generator=generator))
+        for _ in range(4)
+    ]
+    true, predicted = _labels(drawn)
+    monkeypatch.setattr(_input_checks, "_numpy", None)
+    assert plain_multiclass(drawn[0], 3) is None
+    accuracy, matrix, precision = Accuracy(), ConfusionMatrix(3), Precision(average="macro")
+    for batch in drawn:
+        for metric in (accuracy, matrix, precision):
+            metric.update(batch)
+    assert accuracy.compute() == pytest.approx(accuracy_score(true, predicted), abs=1e-12)
+    assert np.array_equal(matrix.compute().numpy(), confusion_matrix(true, predicted))
+    expected = precision_score(true, predicted, average="macro", zero_division=0)
+    assert precision.compute() == pytest.approx(expected, abs=1e-12)
