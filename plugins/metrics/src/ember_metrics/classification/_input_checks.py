@@ -252,7 +252,8 @@ def plain_multiclass(
     That batch: a tuple of float32 or float64 scores ``(N, C)`` (``C = num_classes``) and int64
     class indices ``(N,)`` in ``[0, C)``, ``N > 0``, on the CPU, without gradients. Its values
     are read through numpy views of the tensors (no copy): on arrays this small numpy's
-    reductions cost a third of torch's dispatch. One ``max`` of the scores finds any NaN, one
+    reductions cost a third of torch's dispatch. The scores' sum of squares (``vdot``, the
+    cheapest reduction over them; it overflows to inf, never to NaN) finds any NaN, one
     ``max`` of the targets read as unsigned integers checks the class range (a negative index
     reads as a huge one), one ``argmax`` gives the predictions (the first maximum on ties, as
     ``torch.argmax``). ``None`` means "take the full checks", which say what is wrong, if
@@ -286,7 +287,7 @@ def plain_multiclass(
         return None
     if _max_of(target.view(_UINT64)) >= num_classes:
         return None  # out of range: the full checks raise (or ignore it, for ConfusionMatrix)
-    if math.isnan(_max_of(scores, None)):
+    if math.isnan(_numpy.vdot(scores, scores)):  # a sum of squares: NaN only from a NaN
         return None  # a NaN score: the full checks raise
     return scores.argmax(axis=1), target
 
