@@ -20,11 +20,7 @@ from ember.exceptions import NotComputableError
 from ember.metric import reinit__is_reduced, sync_all_reduce
 from ember_metrics._optional_numpy import numpy as _numpy  # plain batches
 from ember_metrics.classification._base import BaseClassification, identity
-from ember_metrics.classification._input_checks import (
-    checked_on_host,
-    plain_multiclass,
-    raise_deferred_checks,
-)
+from ember_metrics.classification._input_checks import checked_on_host, raise_deferred_checks
 
 __all__ = ["Accuracy"]
 
@@ -115,8 +111,8 @@ class Accuracy(BaseClassification):
             >>> acc._num_examples
             3
         """
-        if self._cpu_counters and self._type == "multiclass":
-            plain = plain_multiclass(output, self._num_classes)
+        if self._cpu_counters:
+            plain = self._plain_multiclass(output)
             if plain is not None:  # numpy views of a checked plain batch: count on the host
                 predicted, y = plain
                 self._num_correct += int(_numpy.count_nonzero(predicted == y))
