@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_score, recall_score
 
 from ember_metrics import Accuracy, ConfusionMatrix, Precision, Recall
-from ember_metrics.classification._input_checks import plain_multiclass
+from ember_metrics.classification._plain_batches import plain_multiclass, plain_multiclass_hits
 
 SCORE_DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
 
@@ -76,26 +76,76 @@ def test_accuracy_confusion_matrix_precision_recall_match_sklearn_on_any_stream(
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-def test_plain_batches_are_recognised_only_in_the_dtypes_numpy_reads_as_they_are():
+@st.composite
+def float_batches(draw: st.DrawFn) -> tuple[int, np.ndarray, np.ndarray]:
+    """One batch of random float scores, some rows given a tied maximum, signed zeros or
+    infinities, in float32 or float64, C- or Fortran-ordered."""
+    num_classes = draw(st.integers(2, 12))
+    n = draw(st.integers(1, 300))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    scores = rng.standard_normal((n, num_classes)).astype(dtype)
+    specials = draw(st.lists(st.sampled_from(["tie", "zeros", "inf", "-inf"]), max_size=3))
+    for special in specials:
+        row = rng.integers(n)
+        if special == "tie":
+            first, second = rng.choice(num_classes, 2, replace=False)
+            scores[row, second] = scores[row, first] = scores[row].max()
+        elif special == "zeros":
+            scores[row] = -1.0
+            scores[row, rng.choice(num_classes, 2, replace=False)] = [0.0, -0.0]
+        else:
+            scores[row, rng.integers(num_classes)] = np.inf if special == "inf" else -np.inf
+    if draw(st.booleans()):
+        scores = np.asfortranarray(scores)
+    return num_classes, scores, rng.integers(0, num_classes, n)
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=float_batches())
+def test_hits_of_a_plain_batch_are_those_of_the_argmax(case):
+    # Oracle: numpy's arg-max (the first maximum on ties, as torch.argmax) compared with y.
+    num_classes, scores, y = case
+    expected = int(np.count_nonzero(scores.argmax(axis=1) == y))
+    hits = plain_multiclass_hits((torch.from_numpy(scores), torch.from_numpy(y)), num_classes)
+    assert hits == (expected, len(y))
+    assert torch.from_numpy(scores).argmax(dim=1).eq(torch.from_numpy(y)).sum() == expected
+
+
+@pytest.mark.parametrize("plain", [plain_multiclass, plain_multiclass_hits])
+def test_plain_batches_are_recognised_only_in_the_dtypes_numpy_reads_as_they_are(plain):
     scores, y = torch.tensor([[0.1, 0.9], [0.8, 0.2]]), torch.tensor([1, 1])
-    assert plain_multiclass((scores, y), 2) is not None
-    assert plain_multiclass((scores.double(), y), 2) is not None
-    assert plain_multiclass((scores.half(), y), 2) is None
-    assert plain_multiclass((scores, y.int()), 2) is None
-    assert plain_multiclass((scores.requires_grad_(), y), 2) is None
-    assert plain_multiclass([scores.detach(), y], 2) is None  # a list, not a tuple
-    assert plain_multiclass((scores.detach(), y), 3) is None  # another class count
+    assert plain((scores, y), 2) is not None
+    assert plain((scores.double(), y), 2) is not None
+    assert plain((scores.half(), y), 2) is None
+    assert plain((scores, y.int()), 2) is None
+    assert plain((scores.requires_grad_(), y), 2) is None
+    assert plain([scores.detach(), y], 2) is None  # a list, not a tuple
+    assert plain((scores.detach(), y), 3) is None  # another class count
+    assert plain((scores.detach()[:0], y[:0]), 2) is None  # no samples
 
 
+@pytest.mark.parametrize("plain", [plain_multiclass, plain_multiclass_hits])
 @pytest.mark.parametrize("bad", [[0, 2], [-1, 0], [0, 2**40]])
-def test_targets_out_of_range_are_not_plain(bad):
+def test_targets_out_of_range_are_not_plain(plain, bad):
     scores = torch.tensor([[0.1, 0.9], [0.8, 0.2]])
-    assert plain_multiclass((scores, torch.tensor(bad)), 2) is None
+    assert plain((scores, torch.tensor(bad)), 2) is None
 
 
-def test_nan_scores_are_not_plain():
-    scores = torch.tensor([[0.1, float("nan")], [0.8, 0.2]])
-    assert plain_multiclass((scores, torch.tensor([1, 0])), 2) is None
+@pytest.mark.parametrize("plain", [plain_multiclass, plain_multiclass_hits])
+@pytest.mark.parametrize("where", [(0, 1), (1, 0), (0, 0)])
+def test_nan_scores_are_not_plain(plain, where):
+    # A NaN anywhere, also where it is not the row's maximum by position.
+    scores = torch.tensor([[0.1, 0.3], [0.8, 0.2]])
+    scores[where] = float("nan")
+    assert plain((scores, torch.tensor([1, 0])), 2) is None
+
+
+def test_accuracy_rejects_nan_scores_after_plain_batches():
+    accuracy = Accuracy()
+    accuracy.update((torch.tensor([[0.1, 0.9], [0.8, 0.2]]), torch.tensor([1, 0])))
+    with pytest.raises(ValueError, match=r"Accuracy\.update: y_pred holds nan"):
+        accuracy.update((torch.tensor([[0.1, 0.9], [float("nan"), 0.2]]), torch.tensor([1, 0])))
 
 
 def test_accuracy_counts_on_after_loading_a_state_with_a_tensor_count():
@@ -117,7 +167,7 @@ def test_accuracy_counts_on_after_loading_a_state_with_a_tensor_count():
 
 def test_without_numpy_every_batch_takes_the_torch_path(monkeypatch):
     # torch runs without numpy: then no batch is plain, and the counts are the same.
-    from ember_metrics.classification import _input_checks
+    from ember_metrics.classification import _plain_batches
 
     generator = torch.Generator().manual_seed(7)
     drawn = [
@@ -125,8 +175,9 @@ def test_without_numpy_every_batch_takes_the_torch_path(monkeypatch):
         for _ in range(4)
     ]
     true, predicted = _labels(drawn)
-    monkeypatch.setattr(_input_checks, "_numpy", None)
+    monkeypatch.setattr(_plain_batches, "_numpy", None)
     assert plain_multiclass(drawn[0], 3) is None
+    assert plain_multiclass_hits(drawn[0], 3) is None
     accuracy, matrix, precision = Accuracy(), ConfusionMatrix(3), Precision(average="macro")
     for batch in drawn:
         for metric in (accuracy, matrix, precision):

@@ -1,7 +1,7 @@
 """numpy when it is installed, else ``None``: torch runs without it, and so does ember-metrics.
 
 The classification metrics count plain CPU batches through numpy views of the tensors
-(:func:`~ember_metrics.classification._input_checks.plain_multiclass`); without numpy no batch
+(:mod:`~ember_metrics.classification._plain_batches`); without numpy no batch
 is plain and every batch takes the torch path. ``import torch`` imports numpy when it is
 installed, so importing it here costs nothing.
 

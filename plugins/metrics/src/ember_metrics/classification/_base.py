@@ -29,8 +29,8 @@ from ember_metrics.classification._input_checks import (
     clear_deferred_checks,
     detach_pair,
     detect_input_type,
-    plain_multiclass,
 )
+from ember_metrics.classification._plain_batches import plain_multiclass
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -107,7 +107,7 @@ class BaseClassification(Metric):
     def _plain_multiclass(self, output: Any) -> tuple[NDArray[Any], NDArray[Any]] | None:
         """``(predicted classes, y)`` as numpy arrays for a plain multiclass batch after a
         first multiclass update, else ``None``
-        (see :func:`~ember_metrics.classification._input_checks.plain_multiclass`)."""
+        (see :func:`~ember_metrics.classification._plain_batches.plain_multiclass`)."""
         if self._type != "multiclass":
             return None
         return plain_multiclass(output, self._num_classes)

@@ -34,20 +34,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
 from ember.metric import Metric
 from ember.metric.reduction import get_collective_hooks
-from ember_metrics._optional_numpy import numpy as _numpy
-
-if TYPE_CHECKING:
-    from numpy.typing import NDArray
-
-if _numpy is not None:
-    _max_of = _numpy.maximum.reduce  # ndarray.max() without its Python wrapper
-    _UINT64 = _numpy.uint64
 
 __all__ = [
     "EAGER_DEVICE_TYPES",
@@ -59,7 +51,6 @@ __all__ = [
     "clear_deferred_checks",
     "detach_pair",
     "detect_input_type",
-    "plain_multiclass",
     "raise_deferred_checks",
     "require",
     "shape_of",
@@ -67,8 +58,6 @@ __all__ = [
 
 EAGER_DEVICE_TYPES: frozenset[str] = frozenset({"cpu"})
 """Device types whose values are checked in ``update``; on others the check is deferred."""
-
-_NUMPY_SCORES = frozenset({torch.float32, torch.float64})  # score dtypes numpy reads as they are
 
 _DEFERRED = "_deferred_checks"
 
@@ -241,55 +230,6 @@ def checked_on_host(tensor: torch.Tensor) -> bool:
     if tensor.is_cpu:  # an attribute read; device.type builds a device object
         return "cpu" in EAGER_DEVICE_TYPES
     return tensor.device.type in EAGER_DEVICE_TYPES
-
-
-def plain_multiclass(
-    output: Any, num_classes: int | None
-) -> tuple[NDArray[Any], NDArray[Any]] | None:
-    """``(predicted classes, y)`` of the most common multiclass batch as numpy arrays, else
-    ``None``.
-
-    That batch: a tuple of float32 or float64 scores ``(N, C)`` (``C = num_classes``) and int64
-    class indices ``(N,)`` in ``[0, C)``, ``N > 0``, on the CPU, without gradients. Its values
-    are read through numpy views of the tensors (no copy): on arrays this small numpy's
-    reductions cost a third of torch's dispatch. The scores' sum of squares (``vdot``, the
-    cheapest reduction over them; it overflows to inf, never to NaN) finds any NaN, one
-    ``max`` of the targets read as unsigned integers checks the class range (a negative index
-    reads as a huge one), one ``argmax`` gives the predictions (the first maximum on ties, as
-    ``torch.argmax``). ``None`` means "take the full checks", which say what is wrong, if
-    anything; so does a machine without numpy (torch does not require it).
-
-    Example:
-        >>> import torch
-        >>> predicted, y = plain_multiclass(
-        ...     (torch.tensor([[0.1, 0.9], [0.8, 0.2]]), torch.tensor([1, 1])), 2
-        ... )
-        >>> predicted.tolist(), y.tolist()
-        ([1, 0], [1, 1])
-        >>> plain_multiclass((torch.tensor([[0.1, 0.9]]), torch.tensor([2])), 2) is None
-        True
-    """
-    if type(output) is not tuple or len(output) != 2 or _numpy is None:
-        return None
-    y_pred, y = output
-    if (  # what .numpy() needs: CPU tensors without gradients, in a dtype numpy has
-        type(y_pred) is not torch.Tensor
-        or type(y) is not torch.Tensor
-        or not (y_pred.is_cpu and y.is_cpu and "cpu" in EAGER_DEVICE_TYPES)
-        or y_pred.requires_grad
-        or y_pred.dtype not in _NUMPY_SCORES
-        or y.dtype is not torch.int64
-    ):
-        return None
-    scores, target = y_pred.numpy(), y.numpy()
-    shape = scores.shape  # numpy's shape: a plain tuple, cheaper to read than torch.Size
-    if len(shape) != 2 or shape[1] != num_classes or target.shape != (shape[0],) or not shape[0]:
-        return None
-    if _max_of(target.view(_UINT64)) >= num_classes:
-        return None  # out of range: the full checks raise (or ignore it, for ConfusionMatrix)
-    if math.isnan(_numpy.vdot(scores, scores)):  # a sum of squares: NaN only from a NaN
-        return None  # a NaN score: the full checks raise
-    return scores.argmax(axis=1), target
 
 
 def _in_range_on_host(values: torch.Tensor, num_classes: int | None) -> bool:

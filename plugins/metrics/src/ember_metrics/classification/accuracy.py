@@ -18,9 +18,9 @@ import torch
 
 from ember.exceptions import NotComputableError
 from ember.metric import reinit__is_reduced, sync_all_reduce
-from ember_metrics._optional_numpy import numpy as _numpy  # plain batches
 from ember_metrics.classification._base import BaseClassification, identity
 from ember_metrics.classification._input_checks import checked_on_host, raise_deferred_checks
+from ember_metrics.classification._plain_batches import plain_multiclass_hits
 
 __all__ = ["Accuracy"]
 
@@ -111,12 +111,11 @@ class Accuracy(BaseClassification):
             >>> acc._num_examples
             3
         """
-        if self._cpu_counters:
-            plain = self._plain_multiclass(output)
-            if plain is not None:  # numpy views of a checked plain batch: count on the host
-                predicted, y = plain
-                self._num_correct += int(_numpy.count_nonzero(predicted == y))
-                self._num_examples += y.shape[0]
+        if self._cpu_counters and self._type == "multiclass":
+            hits = plain_multiclass_hits(output, self._num_classes)
+            if hits is not None:  # a checked plain batch, counted on the host
+                self._num_correct += hits[0]
+                self._num_examples += hits[1]
                 return
         correct = self._correct(*self._checked_input(output))
         count = torch.count_nonzero(correct)

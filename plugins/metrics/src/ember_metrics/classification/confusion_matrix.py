@@ -26,11 +26,11 @@ from ember_metrics.classification._input_checks import (
     checked_on_host,
     clear_deferred_checks,
     detach_pair,
-    plain_multiclass,
     raise_deferred_checks,
     require,
     shape_of,
 )
+from ember_metrics.classification._plain_batches import plain_multiclass
 
 __all__ = ["ConfusionMatrix"]
 
@@ -117,7 +117,7 @@ class ConfusionMatrix(Metric):
     def _add_plain_batch(self, output: Any) -> bool:
         """Count the most common batch with its checks inlined; False if it is another kind.
 
-        That batch (see :func:`~ember_metrics.classification._input_checks.plain_multiclass`)
+        That batch (see :func:`~ember_metrics.classification._plain_batches.plain_multiclass`)
         on the CPU like the matrix, which numpy adds to in place. Anything unusual goes through
         the full checks.
         """
