@@ -136,17 +136,19 @@ def plain_multiclass_hits(output: Any, num_classes: int | None) -> tuple[int, in
         return None
     scores, target = views
     samples, classes = scores.shape
-    if samples < _CLASS_MAJOR_MIN_SAMPLES or classes * scores.itemsize > _CLASS_MAJOR_MAX_ROW_BYTES:
-        predicted = _predictions(scores)  # the arg-max is cheaper on such a batch
-        return None if predicted is None else (int(_count_nonzero(predicted == target)), samples)
-    by_class = _by_class(scores.T)  # (C, N), contiguous
-    best = _max_of(by_class, axis=0)  # each row's maximum, NaN where the row has one
-    if math.isnan(_numpy.vdot(best, best)):
-        return None  # a NaN score: the full checks raise
-    if _count_nonzero(by_class == best) != samples:  # some row's maximum is tied
-        return int(_count_nonzero(scores.argmax(axis=1) == target)), samples
-    target_scores = scores.reshape(-1).take(_row_starts(samples, classes) + target)
-    return int(_count_nonzero(target_scores == best)), samples
+    if (
+        samples >= _CLASS_MAJOR_MIN_SAMPLES
+        and classes * scores.itemsize <= _CLASS_MAJOR_MAX_ROW_BYTES
+    ):
+        by_class = _by_class(scores.T)  # (C, N), contiguous
+        best = _max_of(by_class, axis=0)  # each row's maximum, NaN where the row has one
+        if math.isnan(_numpy.vdot(best, best)):
+            return None  # a NaN score: the full checks raise
+        if _count_nonzero(by_class == best) == samples:  # no row's maximum is tied
+            target_scores = scores.reshape(-1).take(_row_starts(samples, classes) + target)
+            return int(_count_nonzero(target_scores == best)), samples
+    predicted = _predictions(scores)  # a short batch, many classes or a tie: the arg-max
+    return None if predicted is None else (int(_count_nonzero(predicted == target)), samples)
 
 
 def _row_starts(samples: int, classes: int) -> NDArray[Any]:
